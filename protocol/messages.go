@@ -1,0 +1,185 @@
+package protocol
+
+// Version is the protocol version this package speaks. A frame with another
+// version is rejected by [Decode].
+const Version = 1
+
+// Type names a message kind on the wire.
+type Type string
+
+// Message types. Client-to-server types are hello, resume, attach, detach,
+// publish and deliver_ack; the rest travel server-to-client.
+const (
+	TypeHello        Type = "hello"
+	TypeWelcome      Type = "welcome"
+	TypeResume       Type = "resume"
+	TypeResumed      Type = "resumed"
+	TypeResumeFailed Type = "resume_failed"
+	TypeAttach       Type = "attach"
+	TypeAttached     Type = "attached"
+	TypeDetach       Type = "detach"
+	TypeDetached     Type = "detached"
+	TypePublish      Type = "publish"
+	TypeAck          Type = "ack"
+	TypeMessage      Type = "message"
+	TypeDeliverAck   Type = "deliver_ack"
+	TypeError        Type = "error"
+)
+
+// Message is any protocol message. Each concrete type reports its wire type.
+type Message interface {
+	MessageType() Type
+}
+
+// Hello opens a new session. ClientID is an optional label for logs.
+type Hello struct {
+	ClientID string `json:"client_id,omitempty"`
+}
+
+// Welcome answers Hello with a fresh session.
+type Welcome struct {
+	// Session is the session id (at least 128 random bits, hex).
+	Session string `json:"session"`
+	// Token is the secret a client must present to resume Session.
+	Token string `json:"token"`
+	// HeartbeatMS is the server's suggested ping interval in milliseconds.
+	HeartbeatMS int64 `json:"heartbeat_ms"`
+	// ResumeTTLMS is how long the server keeps a disconnected session.
+	ResumeTTLMS int64 `json:"resume_ttl_ms"`
+}
+
+// Resume asks to continue an existing session on a new connection.
+type Resume struct {
+	Session string `json:"session"`
+	Token   string `json:"token"`
+}
+
+// Resumed confirms a resume. Acked is the highest publish sequence number the
+// server has accepted, so the client can drop those from its window and
+// resend the rest.
+type Resumed struct {
+	Session string `json:"session"`
+	Acked   uint64 `json:"acked"`
+}
+
+// ResumeFailed refuses a resume (unknown or expired session, wrong token).
+// The client must start a new session with Hello and resynchronise.
+type ResumeFailed struct {
+	Reason string `json:"reason"`
+}
+
+// Attach subscribes the session to Channel, asking for every message with a
+// serial greater than After (0 means "from now on"; use Resync for a
+// first-time attach that wants nothing old).
+type Attach struct {
+	Channel string `json:"channel"`
+	// After is the last serial the client delivered on this channel.
+	After uint64 `json:"after"`
+}
+
+// Attached confirms an Attach. Serial is the channel's current head serial.
+// ContinuityLost is true when the history no longer reaches back to After+1:
+// messages between After and Oldest were lost and will not be replayed.
+type Attached struct {
+	Channel        string `json:"channel"`
+	Serial         uint64 `json:"serial"`
+	Oldest         uint64 `json:"oldest"`
+	ContinuityLost bool   `json:"continuity_lost"`
+}
+
+// Detach unsubscribes the session from Channel.
+type Detach struct {
+	Channel string `json:"channel"`
+}
+
+// Detached confirms a Detach.
+type Detached struct {
+	Channel string `json:"channel"`
+}
+
+// Publish sends Data to Channel. Seq is the session's publish sequence
+// number: 1 for the first publish of a session, then consecutive.
+type Publish struct {
+	Seq     uint64 `json:"seq"`
+	Channel string `json:"channel"`
+	Data    []byte `json:"data"`
+}
+
+// Ack cumulatively acknowledges every publish with a sequence number up to
+// and including Seq.
+type Ack struct {
+	Seq uint64 `json:"seq"`
+}
+
+// ChannelMessage carries one message of Channel to an attached session.
+// Serials on a channel start at 1 and increase by one per message.
+type ChannelMessage struct {
+	Channel string `json:"channel"`
+	Serial  uint64 `json:"serial"`
+	Data    []byte `json:"data"`
+}
+
+// DeliverAck tells the server the client has delivered every message of
+// Channel up to and including Serial.
+type DeliverAck struct {
+	Channel string `json:"channel"`
+	Serial  uint64 `json:"serial"`
+}
+
+// ErrorMessage reports a protocol error to the peer. Code is one of the
+// Code* constants.
+type ErrorMessage struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error codes carried in ErrorMessage.Code.
+const (
+	CodeBadFrame    = "bad_frame"
+	CodeUnsupported = "unsupported"
+	CodeNoSession   = "no_session"
+	CodeTooLarge    = "too_large"
+	CodeInternal    = "internal"
+)
+
+// MessageType implements Message.
+func (Hello) MessageType() Type { return TypeHello }
+
+// MessageType implements Message.
+func (Welcome) MessageType() Type { return TypeWelcome }
+
+// MessageType implements Message.
+func (Resume) MessageType() Type { return TypeResume }
+
+// MessageType implements Message.
+func (Resumed) MessageType() Type { return TypeResumed }
+
+// MessageType implements Message.
+func (ResumeFailed) MessageType() Type { return TypeResumeFailed }
+
+// MessageType implements Message.
+func (Attach) MessageType() Type { return TypeAttach }
+
+// MessageType implements Message.
+func (Attached) MessageType() Type { return TypeAttached }
+
+// MessageType implements Message.
+func (Detach) MessageType() Type { return TypeDetach }
+
+// MessageType implements Message.
+func (Detached) MessageType() Type { return TypeDetached }
+
+// MessageType implements Message.
+func (Publish) MessageType() Type { return TypePublish }
+
+// MessageType implements Message.
+func (Ack) MessageType() Type { return TypeAck }
+
+// MessageType implements Message.
+func (ChannelMessage) MessageType() Type { return TypeMessage }
+
+// MessageType implements Message.
+func (DeliverAck) MessageType() Type { return TypeDeliverAck }
+
+// MessageType implements Message.
+func (ErrorMessage) MessageType() Type { return TypeError }

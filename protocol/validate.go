@@ -1,0 +1,93 @@
+package protocol
+
+import "fmt"
+
+// Validate checks the required fields of m. Decode calls it on every frame and
+// Encode on every message, so both peers enforce the same rules.
+func Validate(m Message) error {
+	var field, why string
+	switch m := m.(type) {
+	case Hello:
+		field, why = checkLen("client_id", m.ClientID, 0, MaxChannelBytes)
+	case Welcome:
+		field, why = firstProblem(
+			check("session", m.Session != "", "required"),
+			check("token", m.Token != "", "required"),
+			check("heartbeat_ms", m.HeartbeatMS >= 0, "must not be negative"),
+			check("resume_ttl_ms", m.ResumeTTLMS >= 0, "must not be negative"),
+		)
+	case Resume:
+		field, why = firstProblem(
+			check("session", m.Session != "", "required"),
+			check("token", m.Token != "", "required"),
+		)
+	case Resumed:
+		field, why = firstProblem(check("session", m.Session != "", "required"))
+	case ResumeFailed:
+	case Attach:
+		field, why = checkChannel(m.Channel)
+	case Attached:
+		field, why = checkChannel(m.Channel)
+	case Detach:
+		field, why = checkChannel(m.Channel)
+	case Detached:
+		field, why = checkChannel(m.Channel)
+	case Publish:
+		field, why = firstProblem(
+			check("seq", m.Seq > 0, "must be at least 1"),
+			pair(checkChannel(m.Channel)),
+		)
+	case Ack:
+	case ChannelMessage:
+		field, why = firstProblem(
+			pair(checkChannel(m.Channel)),
+			check("serial", m.Serial > 0, "must be at least 1"),
+		)
+	case DeliverAck:
+		field, why = checkChannel(m.Channel)
+	case ErrorMessage:
+		field, why = firstProblem(check("code", m.Code != "", "required"))
+	case nil:
+		return &Error{Err: fmt.Errorf("%w: nil message", ErrInvalidField)}
+	default:
+		return &Error{Type: m.MessageType(), Err: fmt.Errorf("%w: %T", ErrUnknownType, m)}
+	}
+	if field == "" {
+		return nil
+	}
+	return &Error{Type: m.MessageType(), Field: field, Err: fmt.Errorf("%w: %s", ErrInvalidField, why)}
+}
+
+type problem struct{ field, why string }
+
+func check(field string, ok bool, why string) problem {
+	if ok {
+		return problem{}
+	}
+	return problem{field, why}
+}
+
+func pair(field, why string) problem { return problem{field, why} }
+
+func firstProblem(ps ...problem) (string, string) {
+	for _, p := range ps {
+		if p.field != "" {
+			return p.field, p.why
+		}
+	}
+	return "", ""
+}
+
+func checkChannel(ch string) (string, string) {
+	if ch == "" {
+		return "channel", "required"
+	}
+	return checkLen("channel", ch, 1, MaxChannelBytes)
+}
+
+func checkLen(field, s string, lo, hi int) (string, string) {
+	if len(s) < lo || len(s) > hi {
+		return field, fmt.Sprintf("length %d outside [%d, %d]", len(s), lo, hi)
+	}
+	return "", ""
+}
