@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 )
 
 // MaxFrameBytes is the default largest frame [Decode] accepts (1 MiB).
@@ -92,15 +91,28 @@ func Decode(frame []byte) (Message, error) {
 	return DecodeLimit(frame, MaxFrameBytes)
 }
 
-// DecodeLimit parses one frame of at most limit bytes. Unknown fields, trailing
-// data, an unknown type or version, and missing required fields are errors.
+// DecodeLimit parses one frame of at most limit bytes. Unknown fields (keys
+// are case-sensitive), repeated keys, trailing data, an unknown type or
+// version, and missing required fields are errors. Checks run in that order:
+// json.Valid rules out syntax errors and trailing data, checkKeys exact and
+// unique keys, so the json.Unmarshal calls after them need no Decoder.
 func DecodeLimit(frame []byte, limit int) (Message, error) {
 	if len(frame) > limit {
 		return nil, &Error{Err: fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(frame), limit)}
 	}
-	var env envelope
-	if err := strictUnmarshal(frame, &env); err != nil {
+	if !json.Valid(frame) {
+		err := json.Unmarshal(frame, &envelope{}) // only for a precise message
+		if err == nil {
+			err = errors.New("invalid JSON")
+		}
 		return nil, &Error{Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
+	}
+	if field, err := checkKeys(frame, envelopeKeys); err != nil {
+		return nil, &Error{Field: field, Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
+	}
+	var env envelope
+	if err := json.Unmarshal(frame, &env); err != nil {
+		return nil, &Error{Field: typeErrorField(err), Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
 	}
 	if env.V != Version {
 		return nil, &Error{Type: env.Type, Field: "v", Err: fmt.Errorf("%w: %d (want %d)", ErrVersion, env.V, Version)}
@@ -112,26 +124,24 @@ func DecodeLimit(frame []byte, limit int) (Message, error) {
 	if len(env.Body) == 0 || bytes.Equal(env.Body, []byte("null")) {
 		return nil, &Error{Type: env.Type, Field: "body", Err: fmt.Errorf("%w: missing", ErrInvalidField)}
 	}
-	if err := strictUnmarshal(env.Body, m); err != nil {
-		return nil, &Error{Type: env.Type, Field: "body", Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
+	if field, err := checkKeys(env.Body, bodyKeys[env.Type]); err != nil {
+		if field == "" {
+			field = "body"
+		}
+		return nil, &Error{Type: env.Type, Field: field, Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
+	}
+	if err := json.Unmarshal(env.Body, m); err != nil {
+		field := typeErrorField(err)
+		if field == "" {
+			field = "body"
+		}
+		return nil, &Error{Type: env.Type, Field: field, Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
 	}
 	msg := deref(m)
 	if err := Validate(msg); err != nil {
 		return nil, err
 	}
 	return msg, nil
-}
-
-func strictUnmarshal(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("trailing data after JSON value")
-	}
-	return nil
 }
 
 // newMessage returns a pointer to a zero message of type t, or nil.

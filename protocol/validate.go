@@ -50,7 +50,9 @@ func Validate(m Message) error {
 	case nil:
 		return &Error{Err: fmt.Errorf("%w: nil message", ErrInvalidField)}
 	default:
-		return &Error{Type: m.MessageType(), Err: fmt.Errorf("%w: %T", ErrUnknownType, m)}
+		// No m.MessageType() here: m may be a nil pointer (e.g. (*Hello)(nil)),
+		// and calling a value method through it would panic.
+		return &Error{Err: fmt.Errorf("%w: %T", ErrUnknownType, m)}
 	}
 	if field == "" {
 		return nil
