@@ -1,0 +1,56 @@
+package faultserver
+
+// channel is a named stream with consecutive serials and a bounded history.
+// Guarded by Server.mu.
+type channel struct {
+	name string
+	head uint64 // serial of the newest message; 0 before the first
+	// hist is a ring of the newest encoded message frames; hist[start] is
+	// the oldest, with serial head-n+1. Serials in it are consecutive.
+	hist  [][]byte
+	start int
+	n     int
+	subs  map[*session]struct{}
+}
+
+func newChannel(name string, size int) *channel {
+	return &channel{name: name, hist: make([][]byte, size), subs: make(map[*session]struct{})}
+}
+
+// append stores the frame of serial head+1 and returns that serial.
+func (ch *channel) append(frame []byte) uint64 {
+	ch.head++
+	if len(ch.hist) == 0 {
+		return ch.head
+	}
+	if ch.n < len(ch.hist) {
+		ch.hist[(ch.start+ch.n)%len(ch.hist)] = frame
+		ch.n++
+	} else {
+		ch.hist[ch.start] = frame
+		ch.start = (ch.start + 1) % len(ch.hist)
+	}
+	return ch.head
+}
+
+// oldest returns the lowest retained serial, or head+1 when none is retained.
+func (ch *channel) oldest() uint64 { return ch.head - uint64(ch.n) + 1 }
+
+// reaches reports whether every serial after `after` is still retained.
+func (ch *channel) reaches(after uint64) bool {
+	return after >= ch.head || after+1 >= ch.oldest()
+}
+
+// since returns the retained frames with serial > after, oldest first.
+func (ch *channel) since(after uint64) [][]byte {
+	first := max(after+1, ch.oldest())
+	if first > ch.head {
+		return nil
+	}
+	out := make([][]byte, 0, ch.head-first+1)
+	for serial := first; serial <= ch.head; serial++ {
+		i := (ch.start + int(serial-ch.oldest())) % len(ch.hist)
+		out = append(out, ch.hist[i])
+	}
+	return out
+}

@@ -1,0 +1,154 @@
+package faultserver
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/wschaos/wschaos/protocol"
+)
+
+// Endpoint paths served on the main listener.
+const (
+	// SessionPath is the session-protocol WebSocket endpoint.
+	SessionPath = "/ws"
+	// EchoPath is the plain echo WebSocket endpoint for generic-mode clients.
+	EchoPath = "/echo"
+	// HealthPath answers 200 while the listener is up.
+	HealthPath = "/healthz"
+)
+
+// Config configures a [Server]. The zero value is usable: every field
+// documents its default. [New] copies it, so the caller's value never changes.
+type Config struct {
+	// Addr is the main listener address. Default "127.0.0.1:0" (an OS-chosen
+	// loopback port).
+	Addr string
+	// AdminAddr is the admin API listener address. Default "127.0.0.1:0".
+	// A non-loopback address requires AdminToken.
+	AdminAddr string
+	// DisableAdmin turns the admin listener off (Go API only).
+	DisableAdmin bool
+	// AdminToken, when set, must be sent as "Authorization: Bearer <token>"
+	// on every admin request except GET /healthz.
+	AdminToken string
+	// HistorySize is how many messages each channel keeps for replay.
+	// Default 1024.
+	HistorySize int
+	// SessionTTL is how long a session outlives its connection. Default 30s.
+	SessionTTL time.Duration
+	// ReadLimit is the largest frame accepted, in bytes. Default
+	// protocol.MaxFrameBytes (1 MiB).
+	ReadLimit int64
+	// Heartbeat is the ping interval suggested to clients in welcome.
+	// Default 10s.
+	Heartbeat time.Duration
+	// SendQueue is how many frames may wait for a slow connection before it
+	// is dropped as a slow consumer. Default 4096.
+	SendQueue int
+	// WriteTimeout bounds each frame write. Default 10s.
+	WriteTimeout time.Duration
+	// EventLogSize is how many events the log keeps (oldest dropped first).
+	// Default 10000.
+	EventLogSize int
+	// Seed seeds the random choice of DropConnections/CloseConnections/Stall
+	// with a Fraction selector. 0 picks a random seed.
+	Seed uint64
+	// Logger receives structured logs. Default: discard.
+	Logger *slog.Logger
+}
+
+// ConfigError reports an invalid [Config] field.
+type ConfigError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("faultserver: invalid config %s: %s", e.Field, e.Reason)
+}
+
+// ErrAdminTokenRequired is wrapped by the error [New] returns when the admin
+// listener is bound off loopback without a token.
+var ErrAdminTokenRequired = errors.New("admin token required when the admin listener is not on loopback")
+
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:0"
+	}
+	if c.AdminAddr == "" {
+		c.AdminAddr = "127.0.0.1:0"
+	}
+	if c.HistorySize == 0 {
+		c.HistorySize = 1024
+	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = 30 * time.Second
+	}
+	if c.ReadLimit == 0 {
+		c.ReadLimit = protocol.MaxFrameBytes
+	}
+	if c.Heartbeat == 0 {
+		c.Heartbeat = 10 * time.Second
+	}
+	if c.SendQueue == 0 {
+		c.SendQueue = 4096
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.EventLogSize == 0 {
+		c.EventLogSize = 10000
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.HistorySize < 0:
+		return &ConfigError{"HistorySize", "must not be negative"}
+	case c.SessionTTL < 0:
+		return &ConfigError{"SessionTTL", "must not be negative"}
+	case c.ReadLimit < 0:
+		return &ConfigError{"ReadLimit", "must not be negative"}
+	case c.Heartbeat < 0:
+		return &ConfigError{"Heartbeat", "must not be negative"}
+	case c.SendQueue < 0:
+		return &ConfigError{"SendQueue", "must not be negative"}
+	case c.WriteTimeout < 0:
+		return &ConfigError{"WriteTimeout", "must not be negative"}
+	case c.EventLogSize < 0:
+		return &ConfigError{"EventLogSize", "must not be negative"}
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return &ConfigError{"Addr", err.Error()}
+	}
+	if c.DisableAdmin {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(c.AdminAddr)
+	if err != nil {
+		return &ConfigError{"AdminAddr", err.Error()}
+	}
+	if c.AdminToken == "" && !IsLoopbackHost(host) {
+		return fmt.Errorf("faultserver: admin address %q: %w", c.AdminAddr, ErrAdminTokenRequired)
+	}
+	return nil
+}
+
+// IsLoopbackHost reports whether host (from host:port) names only loopback:
+// "localhost" or a 127.0.0.0/8 or ::1 address. An empty host, 0.0.0.0 and
+// any other name are not loopback.
+func IsLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

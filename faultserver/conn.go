@@ -1,0 +1,284 @@
+package faultserver
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// closeGrace is how long a connection closed by a fault waits for the peer's
+// close frame before the TCP connection is closed.
+const closeGrace = time.Second
+
+// controlWait bounds writes of control frames (pong, close).
+const controlWait = time.Second
+
+type outFrame struct {
+	typ  int
+	data []byte
+}
+
+// conn is one upgraded WebSocket connection. Its handler goroutine is the
+// only reader; writeLoop is the only writer of data frames (gorilla allows one
+// of each, plus concurrent WriteControl).
+type conn struct {
+	id       uint64
+	s        *Server
+	ws       *websocket.Conn
+	path     string
+	remote   string
+	out      chan outFrame
+	done     chan struct{} // closed by kill: stop everything
+	finished chan struct{} // closed once the handler has cleaned up
+	killOnce sync.Once
+	cause    atomic.Pointer[string] // first reason the connection is ending
+	closing  atomic.Bool            // a close frame was sent by a fault
+
+	stallMu    sync.Mutex
+	stallCh    chan struct{} // non-nil while stalled; closed on unstall
+	stallTimer *time.Timer
+	closeTimer *time.Timer
+
+	sess *session // guarded by s.mu
+}
+
+func newConn(s *Server, id uint64, ws *websocket.Conn, path string) *conn {
+	c := &conn{
+		id: id, s: s, ws: ws, path: path, remote: ws.RemoteAddr().String(),
+		out:      make(chan outFrame, s.cfg.SendQueue),
+		done:     make(chan struct{}),
+		finished: make(chan struct{}),
+	}
+	ws.SetReadLimit(s.cfg.ReadLimit)
+	ws.SetPingHandler(c.onPing)
+	return c
+}
+
+// onPing answers pings like gorilla's default handler, except while stalled.
+func (c *conn) onPing(data string) error {
+	if c.stalled() {
+		return nil
+	}
+	err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(controlWait))
+	var ne net.Error
+	if errors.Is(err, websocket.ErrCloseSent) || (errors.As(err, &ne) && ne.Timeout()) {
+		return nil
+	}
+	return err
+}
+
+func (c *conn) setCause(why string) { c.cause.CompareAndSwap(nil, &why) }
+
+func (c *conn) causeOr(def string) string {
+	if p := c.cause.Load(); p != nil {
+		return *p
+	}
+	return def
+}
+
+// kill ends the connection abruptly: no close frame, TCP closed. Idempotent,
+// never blocks.
+func (c *conn) kill(why string) {
+	c.setCause(why)
+	c.killOnce.Do(func() {
+		close(c.done)
+		_ = c.ws.NetConn().Close()
+		c.stallMu.Lock()
+		if c.stallTimer != nil {
+			c.stallTimer.Stop()
+		}
+		if c.closeTimer != nil {
+			c.closeTimer.Stop()
+		}
+		c.stallMu.Unlock()
+	})
+}
+
+// closeWith sends a close frame and kills the connection after closeGrace
+// unless the peer's close reply ends it first.
+func (c *conn) closeWith(code int, reason string) error {
+	c.setCause(fmt.Sprintf("closed by fault: %d %s", code, reason))
+	c.closing.Store(true)
+	err := c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason),
+		time.Now().Add(controlWait))
+	c.stallMu.Lock()
+	defer c.stallMu.Unlock()
+	select {
+	case <-c.done: // already gone; kill stops timers under stallMu, so none may start now
+	default:
+		if c.closeTimer == nil {
+			c.closeTimer = time.AfterFunc(closeGrace, func() { c.kill("close grace expired") })
+		}
+	}
+	return err
+}
+
+// enqueue queues a frame for writeLoop without blocking. A full queue marks a
+// slow consumer: the connection is dropped. Caller holds s.mu.
+func (c *conn) enqueue(typ int, data []byte) bool {
+	select {
+	case <-c.done:
+		return false
+	default:
+	}
+	select {
+	case c.out <- outFrame{typ, data}:
+		return true
+	default:
+		c.s.emit(Event{Kind: EventSlowConsumer, Conn: c.id, Session: c.sessionIDLocked(),
+			Detail: fmt.Sprintf("send queue full (%d frames)", cap(c.out))})
+		c.kill("slow consumer")
+		return false
+	}
+}
+
+func (c *conn) sessionIDLocked() string {
+	if c.sess == nil {
+		return ""
+	}
+	return c.sess.id
+}
+
+// writeLoop writes queued frames until the connection ends.
+func (c *conn) writeLoop() {
+	defer c.s.wg.Done()
+	for {
+		select {
+		case <-c.done:
+			return
+		case f := <-c.out:
+			if !c.waitStall() {
+				return
+			}
+			if c.closing.Load() {
+				continue // a close frame went out; nothing may follow it
+			}
+			_ = c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+			if err := c.ws.WriteMessage(f.typ, f.data); err != nil {
+				if errors.Is(err, websocket.ErrCloseSent) {
+					continue
+				}
+				c.kill("write failed: " + err.Error())
+				return
+			}
+		}
+	}
+}
+
+func (c *conn) stalled() bool {
+	c.stallMu.Lock()
+	defer c.stallMu.Unlock()
+	return c.stallCh != nil
+}
+
+// waitStall blocks while the connection is stalled; false if it ended.
+func (c *conn) waitStall() bool {
+	c.stallMu.Lock()
+	ch := c.stallCh
+	c.stallMu.Unlock()
+	if ch == nil {
+		return true
+	}
+	select {
+	case <-ch:
+		return true
+	case <-c.done:
+		return false
+	}
+}
+
+// stall stops reading, writing and answering pings, for d (0: until
+// unstalled). Stalling a stalled connection restarts its timer.
+func (c *conn) stall(d time.Duration) {
+	c.stallMu.Lock()
+	defer c.stallMu.Unlock()
+	if c.stallCh == nil {
+		c.stallCh = make(chan struct{})
+	}
+	if c.stallTimer != nil {
+		c.stallTimer.Stop()
+		c.stallTimer = nil
+	}
+	if d > 0 {
+		c.stallTimer = time.AfterFunc(d, func() { c.unstall() })
+	}
+}
+
+// unstall lifts a stall; false if the connection was not stalled.
+func (c *conn) unstall() bool {
+	c.stallMu.Lock()
+	if c.stallCh == nil {
+		c.stallMu.Unlock()
+		return false
+	}
+	close(c.stallCh)
+	c.stallCh = nil
+	if c.stallTimer != nil {
+		c.stallTimer.Stop()
+		c.stallTimer = nil
+	}
+	c.stallMu.Unlock()
+	select {
+	case <-c.done:
+	default:
+		c.s.emit(Event{Kind: EventUnstall, Conn: c.id})
+	}
+	return true
+}
+
+// register adopts an upgraded connection, or closes it when the server is
+// not running (a handshake that finished during a restart or Close).
+func (s *Server) register(ws *websocket.Conn, path string) *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateRunning {
+		_ = ws.NetConn().Close()
+		return nil
+	}
+	s.nextConn++
+	c := newConn(s, s.nextConn, ws, path)
+	s.conns[c] = struct{}{}
+	s.count.connectionsTotal.Add(1)
+	s.wg.Add(2) // the handler's cleanup and writeLoop
+	go c.writeLoop()
+	s.emit(Event{Kind: EventConnect, Conn: c.id, Detail: path + " from " + c.remote})
+	return c
+}
+
+// finish unregisters c after its reader ended with err, detaching its
+// session (which then ages toward its TTL).
+func (s *Server) finish(c *conn, err error) {
+	defer s.wg.Done()
+	c.kill(errString(err))
+	code := 0
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		code = ce.Code
+	}
+	s.mu.Lock()
+	delete(s.conns, c)
+	sid := ""
+	if c.sess != nil {
+		sid = c.sess.id
+		if c.sess.conn == c {
+			c.sess.conn = nil
+			c.sess.detachedAt = time.Now()
+		}
+		c.sess = nil
+	}
+	s.emit(Event{Kind: EventDisconnect, Conn: c.id, Session: sid, CloseCode: code, Detail: c.causeOr(errString(err))})
+	s.mu.Unlock()
+	close(c.finished)
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -1,0 +1,201 @@
+package faultserver
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/onsi/gomega"
+	"github.com/onsi/gomega/gleak"
+	"github.com/wschaos/wschaos/protocol"
+)
+
+// TestMain fails the run if any test leaves a goroutine behind.
+func TestMain(m *testing.M) {
+	before := gleak.Goroutines()
+	code := m.Run()
+	if code == 0 {
+		failed := false
+		g := gomega.NewGomega(func(msg string, _ ...int) {
+			fmt.Fprintln(os.Stderr, "goroutine leak:", msg)
+			failed = true
+		})
+		g.Eventually(gleak.Goroutines).WithTimeout(5 * time.Second).ShouldNot(gleak.HaveLeaked(before))
+		if failed {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// ioWait bounds every wait for a frame or an event in tests: generous for a
+// loaded 2-core machine, yet a failure still shows within seconds.
+const ioWait = 5 * time.Second
+
+// start starts a server with cfg on loopback and closes it at cleanup.
+func start(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// peer is a raw gorilla client speaking the protocol.
+type peer struct {
+	t  testing.TB
+	ws *websocket.Conn
+}
+
+func dial(t testing.TB, url string) *peer {
+	t.Helper()
+	ws, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		t.Fatalf("dial %s: %v", url, err)
+	}
+	p := &peer{t: t, ws: ws}
+	t.Cleanup(func() { ws.Close() })
+	return p
+}
+
+func (p *peer) send(m protocol.Message) {
+	p.t.Helper()
+	frame, err := protocol.Encode(m)
+	if err != nil {
+		p.t.Fatalf("encode: %v", err)
+	}
+	p.sendRaw(frame)
+}
+
+func (p *peer) sendRaw(frame []byte) {
+	p.t.Helper()
+	if err := p.ws.WriteMessage(websocket.TextMessage, frame); err != nil {
+		p.t.Fatalf("write: %v", err)
+	}
+}
+
+// recv reads the next protocol message (failing the test on timeout).
+func (p *peer) recv() protocol.Message {
+	p.t.Helper()
+	m, err := p.tryRecv(ioWait)
+	if err != nil {
+		p.t.Fatalf("recv: %v", err)
+	}
+	return m
+}
+
+func (p *peer) tryRecv(wait time.Duration) (protocol.Message, error) {
+	_ = p.ws.SetReadDeadline(time.Now().Add(wait))
+	_, data, err := p.ws.ReadMessage()
+	if err != nil {
+		return nil, err
+	}
+	return protocol.Decode(data)
+}
+
+// expect reads the next message and requires it to be a T.
+func expect[T protocol.Message](p *peer) T {
+	p.t.Helper()
+	m := p.recv()
+	v, ok := m.(T)
+	if !ok {
+		var zero T
+		p.t.Fatalf("got %T %+v, want %T", m, m, zero)
+	}
+	return v
+}
+
+func (p *peer) hello() protocol.Welcome {
+	p.t.Helper()
+	p.send(protocol.Hello{ClientID: "test"})
+	return expect[protocol.Welcome](p)
+}
+
+func (p *peer) attach(ch string, after uint64) protocol.Attached {
+	p.t.Helper()
+	p.send(protocol.Attach{Channel: ch, After: after})
+	return expect[protocol.Attached](p)
+}
+
+func (p *peer) publish(seq uint64, ch, data string) protocol.Ack {
+	p.t.Helper()
+	p.send(protocol.Publish{Seq: seq, Channel: ch, Data: []byte(data)})
+	return expect[protocol.Ack](p)
+}
+
+// messages reads n channel messages and returns their serials and data.
+func (p *peer) messages(n int) ([]uint64, []string) {
+	p.t.Helper()
+	serials, data := make([]uint64, 0, n), make([]string, 0, n)
+	for range n {
+		m := expect[protocol.ChannelMessage](p)
+		serials = append(serials, m.Serial)
+		data = append(data, string(m.Data))
+	}
+	return serials, data
+}
+
+// quiet asserts nothing arrives within d.
+func (p *peer) quiet(d time.Duration) {
+	p.t.Helper()
+	if m, err := p.tryRecv(d); err == nil {
+		p.t.Fatalf("unexpected message %T %+v", m, m)
+	}
+}
+
+// waitEvent waits for the first event of kind k after id.
+func waitEvent(t testing.TB, s *Server, after uint64, k EventKind) Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), ioWait)
+	defer cancel()
+	e, err := s.WaitEvent(ctx, after, func(e Event) bool { return e.Kind == k })
+	if err != nil {
+		t.Fatalf("waiting for %s event: %v", k, err)
+	}
+	return e
+}
+
+// lastID returns the id of the newest event.
+func lastID(s *Server) uint64 {
+	evs := s.Events()
+	if len(evs) == 0 {
+		return 0
+	}
+	return evs[len(evs)-1].ID
+}
+
+// countKind counts events of kind k with ID > after.
+func countKind(s *Server, after uint64, k EventKind) int {
+	n := 0
+	for _, e := range s.EventsSince(after) {
+		if e.Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// newHTTPClient returns a client whose idle connections are closed at cleanup.
+func newHTTPClient(t testing.TB) *http.Client {
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: ioWait * 2}
+}
