@@ -58,7 +58,10 @@ func (c *Client) dialOnce(ctx context.Context) (*websocket.Conn, error) {
 		he := &HandshakeError{Err: err}
 		if resp != nil {
 			he.Status = resp.StatusCode
-			he.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+				// The only statuses where Retry-After means "come back later".
+				he.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			}
 			if resp.Body != nil {
 				_ = resp.Body.Close()
 			}

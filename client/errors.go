@@ -61,7 +61,9 @@ func (e *FatalError) Unwrap() error { return e.Err }
 
 // HandshakeError is a failed dial. Status is the HTTP status the server
 // answered with (0 when there was no HTTP answer: refused, timeout, TLS).
-// RetryAfter is the parsed Retry-After header (0 if absent or unparsable).
+// RetryAfter is the parsed Retry-After header of a 429 or 503 answer (0
+// otherwise, or if absent or unparsable). The supervisor waits at least this
+// long before the next dial, but never longer than Backoff.Cap.
 type HandshakeError struct {
 	Status     int
 	RetryAfter time.Duration

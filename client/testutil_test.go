@@ -1,0 +1,202 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// recorder collects events in order.
+type recorder struct {
+	mu  sync.Mutex
+	evs []Event
+}
+
+func (r *recorder) add(ev Event) {
+	r.mu.Lock()
+	r.evs = append(r.evs, ev)
+	r.mu.Unlock()
+}
+
+func (r *recorder) events() []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Event(nil), r.evs...)
+}
+
+// to returns the state-change events into s.
+func (r *recorder) to(s State) []Event {
+	var out []Event
+	for _, ev := range r.events() {
+		if ev.Kind == EventStateChanged && ev.To == s {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// failDial is a dial seam that always fails like a refused connection, or
+// with the HTTP response resp (status and headers) when resp is non-nil.
+func failDial(resp func() *http.Response) func(context.Context, string, http.Header) (*websocket.Conn, *http.Response, error) {
+	return func(context.Context, string, http.Header) (*websocket.Conn, *http.Response, error) {
+		if resp != nil {
+			return nil, resp(), websocket.ErrBadHandshake
+		}
+		return nil, nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	}
+}
+
+func statusResp(code int, retryAfter string) func() *http.Response {
+	return func() *http.Response {
+		h := http.Header{}
+		if retryAfter != "" {
+			h.Set("Retry-After", retryAfter)
+		}
+		return &http.Response{StatusCode: code, Header: h, Body: http.NoBody}
+	}
+}
+
+// wsServer is a real loopback WebSocket server (httptest + gorilla Upgrader)
+// that runs handle for each connection and tracks connections so that stop
+// can end them all.
+type wsServer struct {
+	t      testing.TB
+	srv    *httptest.Server
+	handle func(ws *websocket.Conn)
+	status func() (int, http.Header) // if set and code != 0: refuse the upgrade
+
+	mu       sync.Mutex
+	conns    map[*websocket.Conn]struct{}
+	accepted int
+	wg       sync.WaitGroup
+}
+
+// startServer listens on addr ("127.0.0.1:0" for a fresh port).
+func startServer(t testing.TB, addr string, handle func(*websocket.Conn)) *wsServer {
+	t.Helper()
+	var l net.Listener
+	var err error
+	for range 50 { // the old listener's port may take a moment to free
+		if l, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("listen %s: %v", addr, err)
+	}
+	s := &wsServer{t: t, handle: handle, conns: map[*websocket.Conn]struct{}{}}
+	up := websocket.Upgrader{}
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.status != nil {
+			if code, h := s.status(); code != 0 {
+				for k, v := range h {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(code)
+				return
+			}
+		}
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.conns[ws] = struct{}{}
+		s.accepted++
+		s.wg.Add(1)
+		s.mu.Unlock()
+		defer func() {
+			ws.Close()
+			s.mu.Lock()
+			delete(s.conns, ws)
+			s.mu.Unlock()
+			s.wg.Done()
+		}()
+		s.handle(ws)
+	}))
+	s.srv.Listener.Close()
+	s.srv.Listener = l
+	s.srv.Start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *wsServer) url() string   { return "ws://" + s.srv.Listener.Addr().String() + "/" }
+func (s *wsServer) addr() string  { return s.srv.Listener.Addr().String() }
+func (s *wsServer) count() int    { s.mu.Lock(); defer s.mu.Unlock(); return s.accepted }
+func (s *wsServer) live() []*websocket.Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*websocket.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+// drop closes every live connection abruptly (no close frame).
+func (s *wsServer) drop() {
+	for _, c := range s.live() {
+		c.NetConn().Close()
+	}
+}
+
+// stop closes the listener and every connection, and waits for the handlers.
+func (s *wsServer) stop() {
+	s.srv.Close()
+	s.drop()
+	s.wg.Wait()
+}
+
+// sink is a handler that records every data frame it reads, in order.
+type sink struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (k *sink) handle(ws *websocket.Conn) {
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		k.mu.Lock()
+		k.msgs = append(k.msgs, string(data))
+		k.mu.Unlock()
+	}
+}
+
+func (k *sink) got() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]string(nil), k.msgs...)
+}
+
+// eventually polls cond every 5ms until it holds or d passes.
+func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func closeClient(t testing.TB, c *Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Close(ctx); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}
