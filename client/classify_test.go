@@ -90,5 +90,5 @@ func TestErrorsAs(t *testing.T) {
 	}
 }
 
-func asLimit(err error, le **LimitError) bool        { return errors.As(err, le) }
+func asLimit(err error, le **LimitError) bool         { return errors.As(err, le) }
 func asHeartbeat(err error, hb **HeartbeatError) bool { return errors.As(err, hb) }

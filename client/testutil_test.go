@@ -129,9 +129,9 @@ func startServer(t testing.TB, addr string, handle func(*websocket.Conn)) *wsSer
 	return s
 }
 
-func (s *wsServer) url() string   { return "ws://" + s.srv.Listener.Addr().String() + "/" }
-func (s *wsServer) addr() string  { return s.srv.Listener.Addr().String() }
-func (s *wsServer) count() int    { s.mu.Lock(); defer s.mu.Unlock(); return s.accepted }
+func (s *wsServer) url() string  { return "ws://" + s.srv.Listener.Addr().String() + "/" }
+func (s *wsServer) addr() string { return s.srv.Listener.Addr().String() }
+func (s *wsServer) count() int   { s.mu.Lock(); defer s.mu.Unlock(); return s.accepted }
 func (s *wsServer) live() []*websocket.Conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
