@@ -2,6 +2,7 @@ package faultserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -56,10 +57,14 @@ func start(t testing.TB, cfg Config) *Server {
 	return s
 }
 
-// peer is a raw gorilla client speaking the protocol.
+// peer is a raw gorilla client speaking the protocol. A reader goroutine
+// feeds frames to a channel, because a gorilla read that times out leaves
+// the connection unusable.
 type peer struct {
-	t  testing.TB
-	ws *websocket.Conn
+	t      testing.TB
+	ws     *websocket.Conn
+	frames chan []byte
+	err    chan error // the read error that ended the reader
 }
 
 func dial(t testing.TB, url string) *peer {
@@ -71,8 +76,23 @@ func dial(t testing.TB, url string) *peer {
 	if err != nil {
 		t.Fatalf("dial %s: %v", url, err)
 	}
-	p := &peer{t: t, ws: ws}
-	t.Cleanup(func() { ws.Close() })
+	p := &peer{t: t, ws: ws, frames: make(chan []byte, 1024), err: make(chan error, 1)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				p.err <- err
+				return
+			}
+			p.frames <- data
+		}
+	}()
+	t.Cleanup(func() {
+		ws.Close()
+		<-done
+	})
 	return p
 }
 
@@ -102,13 +122,35 @@ func (p *peer) recv() protocol.Message {
 	return m
 }
 
+var errQuiet = errors.New("nothing received")
+
 func (p *peer) tryRecv(wait time.Duration) (protocol.Message, error) {
-	_ = p.ws.SetReadDeadline(time.Now().Add(wait))
-	_, data, err := p.ws.ReadMessage()
-	if err != nil {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case data := <-p.frames:
+		return protocol.Decode(data)
+	case err := <-p.err:
+		p.err <- err // keep it for later callers
 		return nil, err
+	case <-t.C:
+		return nil, errQuiet
 	}
-	return protocol.Decode(data)
+}
+
+// readErr skips frames until the connection fails and returns the error.
+func (p *peer) readErr() error {
+	p.t.Helper()
+	for {
+		_, err := p.tryRecv(ioWait)
+		if errors.Is(err, errQuiet) {
+			p.t.Fatal("connection still open")
+		}
+		var pe *protocol.Error
+		if err != nil && !errors.As(err, &pe) {
+			return err
+		}
+	}
 }
 
 // expect reads the next message and requires it to be a T.
@@ -198,4 +240,8 @@ func newHTTPClient(t testing.TB) *http.Client {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr, Timeout: ioWait * 2}
+}
+
+func websocketDial(url string) (*websocket.Conn, *http.Response, error) {
+	return websocket.DefaultDialer.Dial(url, nil)
 }
