@@ -36,5 +36,6 @@ that they recover: backoff, retry limits, state re-attachment, zero message loss
 		SilenceErrors: true,
 	}
 	root.AddCommand(newRunCommand())
+	root.AddCommand(newServeCommand())
 	return root
 }
