@@ -1,0 +1,243 @@
+package harness
+
+import (
+	"cmp"
+	"slices"
+)
+
+// MessageCounts are the checker's verdicts for one queue or a total. The
+// semantics follow Jepsen's total-queue checker, with duplicates counted as
+// failures:
+//
+//   - Sent: distinct ids a sender accepted (RecSend).
+//   - Delivered: distinct sent ids that arrived at least once.
+//   - Lost: sent ids that never arrived and were not handed back.
+//   - HandedBack: sent ids the client returned undelivered (not lost: the
+//     caller was told). HandedBackDelivered counts those that arrived anyway.
+//   - Duplicated: ids that arrived more than once (each counts once);
+//     ExtraDeliveries is the number of surplus deliveries.
+//   - Reordered: first deliveries whose index is below one already delivered
+//     from the same sender on the same queue.
+//   - Unexpected: ids that arrived but were never attempted on that queue.
+//   - Recovered: ids whose send failed (RecSendFailed) but which arrived.
+type MessageCounts struct {
+	Sent                int `json:"sent"`
+	SendFailed          int `json:"send_failed"`
+	Delivered           int `json:"delivered"`
+	Lost                int `json:"lost"`
+	HandedBack          int `json:"handed_back"`
+	HandedBackDelivered int `json:"handed_back_delivered"`
+	Duplicated          int `json:"duplicated"`
+	ExtraDeliveries     int `json:"extra_deliveries"`
+	Reordered           int `json:"reordered"`
+	Unexpected          int `json:"unexpected"`
+	Recovered           int `json:"recovered"`
+}
+
+// OK reports whether nothing was lost, duplicated, reordered or unexpected.
+func (c MessageCounts) OK() bool {
+	return c.Lost == 0 && c.Duplicated == 0 && c.Reordered == 0 && c.Unexpected == 0
+}
+
+func (c *MessageCounts) add(o MessageCounts) {
+	c.Sent += o.Sent
+	c.SendFailed += o.SendFailed
+	c.Delivered += o.Delivered
+	c.Lost += o.Lost
+	c.HandedBack += o.HandedBack
+	c.HandedBackDelivered += o.HandedBackDelivered
+	c.Duplicated += o.Duplicated
+	c.ExtraDeliveries += o.ExtraDeliveries
+	c.Reordered += o.Reordered
+	c.Unexpected += o.Unexpected
+	c.Recovered += o.Recovered
+}
+
+// QueueKey names a queue: one direction, one channel, one receiver.
+type QueueKey struct {
+	Dir      Direction `json:"dir"`
+	Channel  string    `json:"channel"`
+	Receiver string    `json:"receiver"`
+}
+
+// maxExampleIDs bounds the example ids a QueueReport lists per verdict.
+const maxExampleIDs = 10
+
+// QueueReport is the verdict for one queue, with up to 10 example ids of
+// each failure so a report can point at them.
+type QueueReport struct {
+	QueueKey
+	MessageCounts
+	LostIDs       []string `json:"lost_ids,omitempty"`
+	DuplicatedIDs []string `json:"duplicated_ids,omitempty"`
+	ReorderedIDs  []string `json:"reordered_ids,omitempty"`
+	UnexpectedIDs []string `json:"unexpected_ids,omitempty"`
+}
+
+// MessageReport is the checker's output for messages.
+type MessageReport struct {
+	// Total sums every queue; Up and Down sum one direction each.
+	Total MessageCounts `json:"total"`
+	Up    MessageCounts `json:"up"`
+	Down  MessageCounts `json:"down"`
+	// ByChannel sums each (direction, channel) over its receivers.
+	ByChannel []ChannelCounts `json:"by_channel"`
+	// Queues holds every queue, sorted by direction, channel, receiver.
+	Queues []QueueReport `json:"queues"`
+}
+
+// ChannelCounts are the counts of one direction of one channel.
+type ChannelCounts struct {
+	Dir     Direction `json:"dir"`
+	Channel string    `json:"channel"`
+	MessageCounts
+}
+
+// OK reports whether every queue passed.
+func (r MessageReport) OK() bool { return r.Total.OK() }
+
+type queueState struct {
+	sent       map[string]bool
+	failed     map[string]bool
+	handedBack map[string]bool
+	deliveries map[string]int
+	// order of first deliveries: (sender, index, id)
+	firsts []delivery
+}
+
+type delivery struct {
+	sender string
+	index  uint64
+	id     string
+}
+
+// CheckMessages applies the total-queue checker to every queue the records
+// mention. Records must be in time order (Recorder.Records returns them so);
+// only send, send_failed, handed_back and deliver records are read.
+func CheckMessages(recs []Record) MessageReport {
+	queues := map[QueueKey]*queueState{}
+	get := func(r Record) *queueState {
+		k := QueueKey{Dir: r.Dir, Channel: r.Channel, Receiver: r.Receiver}
+		q := queues[k]
+		if q == nil {
+			q = &queueState{sent: map[string]bool{}, failed: map[string]bool{},
+				handedBack: map[string]bool{}, deliveries: map[string]int{}}
+			queues[k] = q
+		}
+		return q
+	}
+	for _, r := range recs {
+		switch r.Kind {
+		case RecSend:
+			get(r).sent[r.ID] = true
+		case RecSendFailed:
+			get(r).failed[r.ID] = true
+		case RecHandedBack:
+			get(r).handedBack[r.ID] = true
+		case RecDeliver:
+			q := get(r)
+			q.deliveries[r.ID]++
+			if q.deliveries[r.ID] == 1 {
+				q.firsts = append(q.firsts, delivery{sender: r.Sender, index: r.Index, id: r.ID})
+			}
+		}
+	}
+
+	var rep MessageReport
+	byChannel := map[QueueKey]*ChannelCounts{}
+	for k, q := range queues {
+		qr := checkQueue(k, q)
+		rep.Queues = append(rep.Queues, qr)
+		rep.Total.add(qr.MessageCounts)
+		if k.Dir == Up {
+			rep.Up.add(qr.MessageCounts)
+		} else {
+			rep.Down.add(qr.MessageCounts)
+		}
+		ck := QueueKey{Dir: k.Dir, Channel: k.Channel}
+		if byChannel[ck] == nil {
+			byChannel[ck] = &ChannelCounts{Dir: k.Dir, Channel: k.Channel}
+		}
+		byChannel[ck].add(qr.MessageCounts)
+	}
+	slices.SortFunc(rep.Queues, func(a, b QueueReport) int { return compareKeys(a.QueueKey, b.QueueKey) })
+	for _, c := range byChannel {
+		rep.ByChannel = append(rep.ByChannel, *c)
+	}
+	slices.SortFunc(rep.ByChannel, func(a, b ChannelCounts) int {
+		return compareKeys(QueueKey{Dir: a.Dir, Channel: a.Channel}, QueueKey{Dir: b.Dir, Channel: b.Channel})
+	})
+	return rep
+}
+
+func compareKeys(a, b QueueKey) int {
+	return cmp.Or(cmp.Compare(a.Dir, b.Dir), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Receiver, b.Receiver))
+}
+
+func checkQueue(k QueueKey, q *queueState) QueueReport {
+	qr := QueueReport{QueueKey: k}
+	c := &qr.MessageCounts
+	c.Sent = len(q.sent)
+	c.SendFailed = len(q.failed)
+	for _, id := range sortedKeys(q.sent) {
+		n := q.deliveries[id]
+		switch {
+		case n > 0:
+			c.Delivered++
+			if q.handedBack[id] {
+				c.HandedBackDelivered++
+			}
+		case q.handedBack[id]:
+		default:
+			c.Lost++
+			qr.LostIDs = appendExample(qr.LostIDs, id)
+		}
+		if q.handedBack[id] {
+			c.HandedBack++
+		}
+	}
+	for _, id := range sortedKeys(q.deliveries) {
+		n := q.deliveries[id]
+		if n > 1 {
+			c.Duplicated++
+			c.ExtraDeliveries += n - 1
+			qr.DuplicatedIDs = appendExample(qr.DuplicatedIDs, id)
+		}
+		if !q.sent[id] {
+			if q.failed[id] {
+				c.Recovered++
+			} else {
+				c.Unexpected++
+				qr.UnexpectedIDs = appendExample(qr.UnexpectedIDs, id)
+			}
+		}
+	}
+	// Reordering is judged per sender on first deliveries only, so a
+	// duplicate is not also counted as a reorder.
+	high := map[string]uint64{}
+	for _, d := range q.firsts {
+		if d.index < high[d.sender] {
+			c.Reordered++
+			qr.ReorderedIDs = appendExample(qr.ReorderedIDs, d.id)
+			continue
+		}
+		high[d.sender] = d.index
+	}
+	return qr
+}
+
+func appendExample(ids []string, id string) []string {
+	if len(ids) < maxExampleIDs {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,119 @@
+package harness
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// Direction says which way a message travels.
+type Direction string
+
+// Directions.
+const (
+	// Up is client to server: a client publishes, the server accepts.
+	Up Direction = "up"
+	// Down is server to client: a channel message delivered to a client.
+	Down Direction = "down"
+)
+
+// RecordKind names what a [Record] saw.
+type RecordKind string
+
+// Record kinds.
+const (
+	// RecSend: a sender accepted a message for delivery to Receiver. A
+	// message fanned out to several receivers has one send per receiver.
+	RecSend RecordKind = "send"
+	// RecSendFailed: the sender refused the message (an error from Publish).
+	// It is not expected to arrive; if it does, the checker counts it as
+	// recovered, not lost.
+	RecSendFailed RecordKind = "send_failed"
+	// RecAck: the server acknowledged an upstream message.
+	RecAck RecordKind = "ack"
+	// RecDeliver: Receiver got the message.
+	RecDeliver RecordKind = "deliver"
+	// RecHandedBack: the client handed the message back undelivered (on
+	// failed or closed). Not lost: the caller was told.
+	RecHandedBack RecordKind = "handed_back"
+	// RecState: a client changed state (From, To, Attempt, Delay, Err).
+	RecState RecordKind = "state"
+	// RecAttach: a client's channel was (re-)attached (Serial: resume point).
+	RecAttach RecordKind = "attach"
+	// RecContinuityLost: the server could not replay far enough: explicit loss.
+	RecContinuityLost RecordKind = "continuity_lost"
+	// RecResumed: a client resumed its session (Session is the id).
+	RecResumed RecordKind = "resumed"
+	// RecResync: a client's resume failed and it started a new session.
+	RecResync RecordKind = "resync"
+	// RecDial: a client started a TCP dial (seen by the harness's dialer).
+	RecDial RecordKind = "dial"
+)
+
+// Record is one timestamped observation. Client is the client's index in the
+// run (0-based), or -1 for the server side.
+type Record struct {
+	Time    time.Time  `json:"time"`
+	Kind    RecordKind `json:"kind"`
+	Client  int        `json:"client"`
+	Dir     Direction  `json:"dir,omitempty"`
+	Channel string     `json:"channel,omitempty"`
+	// ID is the message's unique id.
+	ID string `json:"id,omitempty"`
+	// Sender names who published the message ("server" or "client-3"), and
+	// Receiver who must get it ("server" or "client-3"). Together with Dir
+	// and Channel they name the queue the message travels through.
+	Sender   string `json:"sender,omitempty"`
+	Receiver string `json:"receiver,omitempty"`
+	// Index is the message's position in its sender's stream on Channel
+	// (from 1); the checker uses it to spot reordering.
+	Index uint64 `json:"index,omitempty"`
+
+	From    string        `json:"from,omitempty"`
+	To      string        `json:"to,omitempty"`
+	Attempt int           `json:"attempt,omitempty"`
+	Delay   time.Duration `json:"delay,omitempty"`
+	// RetryAfter is the server's Retry-After that shaped Delay, if any.
+	RetryAfter time.Duration `json:"retry_after,omitempty"`
+	Serial     uint64        `json:"serial,omitempty"`
+	Session    string        `json:"session,omitempty"`
+	Err        string        `json:"err,omitempty"`
+}
+
+// Recorder collects records from many goroutines. Records are kept in the
+// order Add was called; Records returns them sorted by time (stable).
+type Recorder struct {
+	mu   sync.Mutex
+	recs []Record
+	now  func() time.Time
+}
+
+// NewRecorder returns an empty recorder stamping records with time.Now.
+func NewRecorder() *Recorder { return &Recorder{now: time.Now} }
+
+// Add stamps r (when r.Time is zero) and appends it.
+func (r *Recorder) Add(rec Record) {
+	if rec.Time.IsZero() {
+		rec.Time = r.now()
+	}
+	r.mu.Lock()
+	r.recs = append(r.recs, rec)
+	r.mu.Unlock()
+}
+
+// Len returns the number of records so far.
+func (r *Recorder) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.recs)
+}
+
+// Records returns a copy of every record, sorted by time (ties keep their
+// insertion order).
+func (r *Recorder) Records() []Record {
+	r.mu.Lock()
+	out := slices.Clone(r.recs)
+	r.mu.Unlock()
+	slices.SortStableFunc(out, func(a, b Record) int { return a.Time.Compare(b.Time) })
+	return out
+}

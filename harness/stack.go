@@ -1,0 +1,267 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+
+	"github.com/wschaos/wschaos/faultserver"
+)
+
+// StackOptions configures a [Stack]. The zero value is an embedded Toxiproxy
+// in front of a local fault server with its default config.
+type StackOptions struct {
+	// ToxiproxyURL is the API of an external toxiproxy-server, e.g.
+	// "http://127.0.0.1:8474". Empty means: $TOXIPROXY_URL if set, else an
+	// embedded Toxiproxy in this process. "embedded" forces embedded.
+	ToxiproxyURL string
+	// ProxyName, with an external Toxiproxy, uses that existing proxy (as
+	// declared in toxiproxy.json, e.g. DefaultProxyName) instead of creating
+	// a uniquely named one: its upstream is repointed at this stack's server
+	// and restored on Close. Only one stack at a time may use a named proxy.
+	// Empty (the default, and what parallel specs use) creates a proxy named
+	// "wschaos_<random>" listening on 127.0.0.1:0 and deletes it on Close.
+	ProxyName string
+	// Target is an external WebSocket URL (ws:// or wss://) to put the proxy
+	// in front of instead of a local fault server. Only network faults apply.
+	Target string
+	// Server configures the local fault server (ignored with Target).
+	Server faultserver.Config
+}
+
+// Stack is a fault server (or an external target) with a Toxiproxy proxy in
+// front of it. Clients dial [Stack.URL]; faults go through [Stack.Apply].
+// Every method is safe for concurrent use.
+type Stack struct {
+	opts   StackOptions
+	api    *toxiproxyAPI
+	server *faultserver.Server // nil with a Target
+
+	proxyMu  sync.Mutex
+	proxy    *toxiclient.Proxy
+	owned    bool   // true: created by this stack, deleted on Close
+	restore  string // upstream to restore on Close for a named proxy
+	names    toxicNamer
+	upstream *url.URL // where the proxy points (scheme ws/wss, host, path)
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewStack starts the fault server (unless opts.Target is set) and a proxy in
+// front of it. Close it when done; Close stops everything it started.
+func NewStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
+	s := &Stack{opts: opts}
+	defer func() {
+		if err != nil {
+			_ = s.Close(context.WithoutCancel(ctx))
+		}
+	}()
+	if opts.Target != "" {
+		u, err := url.Parse(opts.Target)
+		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+			return nil, fmt.Errorf("harness: target %q: want a ws:// or wss:// URL with a host", opts.Target)
+		}
+		if u.Port() == "" {
+			u.Host = net.JoinHostPort(u.Hostname(), map[string]string{"ws": "80", "wss": "443"}[u.Scheme])
+		}
+		s.upstream = u
+	} else {
+		srv, err := startFaultServer(ctx, opts.Server)
+		if err != nil {
+			return nil, err
+		}
+		s.server = srv
+		s.upstream = &url.URL{Scheme: "ws", Host: srv.Addr()}
+	}
+	if s.api, err = connectToxiproxy(opts.ToxiproxyURL); err != nil {
+		return nil, err
+	}
+	if err := s.setUpProxy(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// connectToxiproxy picks embedded or external per StackOptions.ToxiproxyURL.
+func connectToxiproxy(u string) (*toxiproxyAPI, error) {
+	if u == "" {
+		u = os.Getenv(EnvToxiproxyURL)
+	}
+	if u == "" || u == "embedded" {
+		return startEmbeddedToxiproxy()
+	}
+	c := toxiclient.NewClient(u)
+	if _, err := c.Version(); err != nil {
+		return nil, fmt.Errorf("harness: failed to reach toxiproxy at %s: %w", u, err)
+	}
+	return &toxiproxyAPI{url: u, client: c}, nil
+}
+
+func (s *Stack) setUpProxy() error {
+	upstream := s.upstream.Host
+	if s.opts.ProxyName == "" {
+		p, err := s.api.client.CreateProxy(uniqueName("wschaos"), "127.0.0.1:0", upstream)
+		if err != nil {
+			return fmt.Errorf("harness: failed to create proxy: %w", err)
+		}
+		s.proxy, s.owned = p, true
+		return nil
+	}
+	p, err := s.api.client.Proxy(s.opts.ProxyName)
+	if err != nil {
+		return fmt.Errorf("harness: proxy %q (declare it in toxiproxy.json): %w", s.opts.ProxyName, err)
+	}
+	if err := s.api.client.ResetState(); err != nil {
+		return fmt.Errorf("harness: failed to reset toxiproxy: %w", err)
+	}
+	s.restore = p.Upstream
+	p.Upstream, p.Enabled = upstream, true
+	if err := p.Save(); err != nil {
+		return fmt.Errorf("harness: failed to point proxy %q at %s: %w", p.Name, upstream, err)
+	}
+	s.proxy = p
+	return nil
+}
+
+// URL returns the WebSocket URL clients dial: the proxy's address with path
+// (e.g. faultserver.SessionPath). With a Target, an empty path means the
+// target's own path and query.
+func (s *Stack) URL(path string) string {
+	u := *s.upstream
+	u.Host = s.ProxyAddr()
+	if path != "" || s.server != nil {
+		u.Path, u.RawQuery = path, ""
+	}
+	return u.String()
+}
+
+// DirectURL is like URL but bypasses the proxy (no network faults apply).
+func (s *Stack) DirectURL(path string) string {
+	u := *s.upstream
+	if path != "" || s.server != nil {
+		u.Path, u.RawQuery = path, ""
+	}
+	return u.String()
+}
+
+// ProxyAddr is the proxy's listen address (host:port).
+func (s *Stack) ProxyAddr() string {
+	s.proxyMu.Lock()
+	defer s.proxyMu.Unlock()
+	return s.proxy.Listen
+}
+
+// ProxyName is the Toxiproxy name of this stack's proxy.
+func (s *Stack) ProxyName() string {
+	s.proxyMu.Lock()
+	defer s.proxyMu.Unlock()
+	return s.proxy.Name
+}
+
+// Server returns the local fault server, or nil with a Target.
+func (s *Stack) Server() *faultserver.Server { return s.server }
+
+// Embedded reports whether Toxiproxy runs in this process.
+func (s *Stack) Embedded() bool { return s.api != nil && s.api.embedded != nil }
+
+// ToxiproxyURL is the Toxiproxy API this stack drives.
+func (s *Stack) ToxiproxyURL() string { return s.api.url }
+
+// ResetFaults removes every toxic from the proxy, re-enables it, and lifts
+// every fault-server fault.
+func (s *Stack) ResetFaults(ctx context.Context) error {
+	var errs []error
+	s.proxyMu.Lock()
+	p := s.proxy
+	s.proxyMu.Unlock()
+	toxics, err := p.Toxics()
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, t := range toxics {
+		if err := p.RemoveToxic(t.Name); err != nil && apiErrorStatus(err) != http.StatusNotFound {
+			errs = append(errs, err)
+		}
+	}
+	if err := s.setProxyEnabled(true); err != nil {
+		errs = append(errs, err)
+	}
+	if s.server != nil {
+		if err := clearServerFaults(ctx, s.server); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("harness: failed to reset faults: %w", err)
+	}
+	return nil
+}
+
+func (s *Stack) setProxyEnabled(on bool) error {
+	s.proxyMu.Lock()
+	defer s.proxyMu.Unlock()
+	if s.proxy.Enabled == on {
+		return nil
+	}
+	s.proxy.Enabled = on
+	if err := s.proxy.Save(); err != nil {
+		return fmt.Errorf("harness: failed to set proxy %s enabled=%v: %w", s.proxy.Name, on, err)
+	}
+	return nil
+}
+
+// Close deletes (or restores) the proxy, stops the embedded Toxiproxy and
+// the fault server. It is idempotent.
+func (s *Stack) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.proxy != nil {
+			if s.owned {
+				if err := s.proxy.Delete(); err != nil && apiErrorStatus(err) != http.StatusNotFound {
+					errs = append(errs, err)
+				}
+			} else if s.api.client.ResetState() == nil {
+				s.proxy.Upstream = s.restore
+				if err := s.proxy.Save(); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+		if s.api != nil {
+			errs = append(errs, s.api.close())
+			if s.api.embedded == nil {
+				// The Toxiproxy client uses http.DefaultTransport; drop its
+				// idle keep-alive connections so no reader goroutine outlives
+				// the stack (leak checks would flag it).
+				if t, ok := http.DefaultTransport.(*http.Transport); ok {
+					t.CloseIdleConnections()
+				}
+			}
+		}
+		if s.server != nil {
+			errs = append(errs, s.server.Close(ctx))
+		}
+		if err := errors.Join(errs...); err != nil {
+			s.closeErr = fmt.Errorf("harness: failed to close stack: %w", err)
+		}
+	})
+	return s.closeErr
+}
+
+// hostIsLoopback reports whether a host:port names loopback.
+func hostIsLoopback(hostport string) bool {
+	h, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		h = hostport
+	}
+	return faultserver.IsLoopbackHost(strings.Trim(h, "[]"))
+}

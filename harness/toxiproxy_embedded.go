@@ -1,0 +1,70 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/Shopify/toxiproxy/v2"
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+	zlog "github.com/rs/zerolog/log"
+)
+
+func init() {
+	// Toxiproxy's bandwidth toxic logs through zerolog's global logger at trace
+	// level (to stderr). Silence it here, in init, before any goroutine can
+	// read the variable: assigning it later would be a data race under -race.
+	// The embedded server itself gets its own Nop logger below.
+	zlog.Logger = zerolog.Nop()
+}
+
+// embeddedToxiproxy is Toxiproxy's API server run inside this process on an
+// ephemeral loopback port. Each Stack gets its own, so specs can run in
+// parallel: there is no shared proxy collection. Metrics stay disabled and use
+// a private registry, so nothing touches prometheus' global registry.
+type embeddedToxiproxy struct {
+	server *toxiproxy.ApiServer
+	http   *http.Server
+	ln     net.Listener
+	done   chan struct{}
+}
+
+func startEmbeddedToxiproxy() (*toxiproxyAPI, error) {
+	metrics := toxiproxy.NewMetricsContainer(prometheus.NewRegistry())
+	srv := toxiproxy.NewServer(metrics, zerolog.Nop())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("harness: failed to listen for embedded toxiproxy API: %w", err)
+	}
+	e := &embeddedToxiproxy{
+		server: srv,
+		http:   &http.Server{Handler: srv.Routes(), ReadHeaderTimeout: 5 * time.Second},
+		ln:     ln,
+		done:   make(chan struct{}),
+	}
+	go func() {
+		defer close(e.done)
+		// Serve returns ErrServerClosed after Shutdown; nothing else to report.
+		_ = e.http.Serve(ln)
+	}()
+	url := "http://" + ln.Addr().String()
+	return &toxiproxyAPI{url: url, client: toxiclient.NewClient(url), embedded: e}, nil
+}
+
+// close stops every proxy (closing their connections) and the API server.
+func (e *embeddedToxiproxy) close() error {
+	clearErr := e.server.Collection.Clear()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	shutErr := e.http.Shutdown(ctx)
+	<-e.done
+	if err := errors.Join(clearErr, shutErr); err != nil {
+		return fmt.Errorf("harness: failed to stop embedded toxiproxy: %w", err)
+	}
+	return nil
+}
