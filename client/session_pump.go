@@ -1,0 +1,112 @@
+package client
+
+import (
+	"github.com/gorilla/websocket"
+	"github.com/wschaos/wschaos/protocol"
+)
+
+// pumpBatch is how many publications the pump takes from the window per lock.
+const pumpBatch = 64
+
+// pump is the session's writer: on the current connection it writes due
+// deliver_acks and every window entry not yet written there, in sequence
+// order. Publications never enter the transport's queue: a frame parked
+// there across a resync would carry a stale sequence number, which the new
+// server session could take for a different publication. When a write fails
+// the connection is dying; the pump idles until opened installs the next one.
+func (s *Session) pump() {
+	defer close(s.pumpEnd)
+	for {
+		s.mu.Lock()
+		if s.endErr != nil {
+			s.mu.Unlock()
+			return
+		}
+		w, gen := s.conn, s.gen
+		var frames [][]byte
+		var pubs []*Publication
+		nAcks := 0
+		if w != nil {
+			frames = s.deliverAckFramesLocked()
+			nAcks = len(frames)
+			pubs = s.win.unsent(pumpBatch)
+			for i, p := range pubs {
+				frame, err := protocol.Encode(protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data})
+				if err != nil { // Publish validated the channel, so this cannot happen; never write past it
+					s.log.Error("session: failed to encode a publication", "id", p.id, "err", err)
+					pubs = pubs[:i]
+					break
+				}
+				frames = append(frames, frame)
+			}
+		}
+		s.mu.Unlock()
+		if len(frames) == 0 {
+			select {
+			case <-s.kick:
+			case <-s.ended:
+				return
+			}
+			continue
+		}
+		for i, frame := range frames {
+			if err := w.writeFrame(s.c.ctx, websocket.TextMessage, frame); err != nil {
+				s.mu.Lock()
+				if s.gen == gen {
+					s.conn = nil
+				}
+				s.mu.Unlock()
+				break
+			}
+			if i < nAcks {
+				continue
+			}
+			p := pubs[i-nAcks]
+			s.mu.Lock()
+			if s.gen == gen && s.win.markSent(p) {
+				if p.markWritten() > 1 {
+					s.stats.Resent++
+				}
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+// deliverAckFramesLocked builds the gap-repair attaches and deliver_acks
+// that are due. The caller holds s.mu.
+func (s *Session) deliverAckFramesLocked() [][]byte {
+	var frames [][]byte
+	for sub := range s.repairs {
+		delete(s.repairs, sub)
+		if s.subs[sub.channel] != sub {
+			continue
+		}
+		frame, err := protocol.Encode(protocol.Attach{Channel: sub.channel, After: sub.LastSerial()})
+		if err == nil {
+			frames = append(frames, frame)
+		}
+	}
+	for sub := range s.ackDue {
+		delete(s.ackDue, sub)
+		serial, ok := sub.pendingAck()
+		if !ok {
+			continue
+		}
+		frame, err := protocol.Encode(protocol.DeliverAck{Channel: sub.channel, Serial: serial})
+		if err == nil {
+			frames = append(frames, frame)
+		}
+	}
+	return frames
+}
+
+// deliverAckDue is called by Subscription.Next when a deliver_ack is due.
+func (s *Session) deliverAckDue(sub *Subscription) {
+	s.mu.Lock()
+	if s.subs[sub.channel] == sub {
+		s.ackDue[sub] = struct{}{}
+	}
+	s.mu.Unlock()
+	s.poke()
+}

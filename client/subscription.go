@@ -1,0 +1,262 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/wschaos/wschaos/protocol"
+)
+
+// Delivery is one channel message handed to the application.
+type Delivery struct {
+	Channel string
+	// Serial is the message's position on the channel: consecutive deliveries
+	// have consecutive serials unless a ContinuityLost event came in between.
+	Serial uint64
+	Data   []byte
+}
+
+// Subscription is one attached channel. Next returns its messages exactly
+// once and in serial order, across any number of reconnects and resumes.
+// Messages are buffered in memory until Next takes them (the buffer is
+// unbounded: consume promptly, see Buffered). Safe for concurrent use, though
+// a single consumer calling Next is the intended pattern.
+type Subscription struct {
+	s       *Session
+	channel string
+
+	ready chan struct{} // closed on the first attached
+
+	mu       sync.Mutex
+	attached bool          // the server confirmed an attach at least once, so last is meaningful
+	last     uint64        // highest serial accepted into queue; re-attach asks for after=last
+	syncing  bool          // an attach was sent on this connection and not yet answered
+	syncGen  uint64        // connection generation of the last attach sent
+	fresh    bool          // that attach went to a server session new to this channel (after a resync)
+	synced   chan struct{} // closed when that attach is answered
+	// repairFrom is the expected serial at the last gap repair; a second gap
+	// at the same point is reported as loss rather than repaired forever.
+	repairFrom uint64
+	queue      []Delivery
+	wake       chan struct{} // closed and replaced when queue grows or the subscription ends
+	consumed   uint64        // highest serial Next returned
+	acked      uint64        // highest serial a deliver_ack was queued for
+	err        error         // set once the subscription ended
+}
+
+func newSubscription(s *Session, channel string) *Subscription {
+	return &Subscription{s: s, channel: channel, wake: make(chan struct{}), ready: make(chan struct{})}
+}
+
+// Channel is the channel name.
+func (sub *Subscription) Channel() string { return sub.channel }
+
+// LastSerial is the highest serial received for the channel (delivered or
+// buffered); a re-attach asks the server for everything after it.
+func (sub *Subscription) LastSerial() uint64 {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	return sub.last
+}
+
+// Buffered is the number of messages received but not yet taken by Next.
+func (sub *Subscription) Buffered() int {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	return len(sub.queue)
+}
+
+// Next returns the next message, blocking until one arrives, ctx ends, or the
+// subscription ends (Detach, Session.Close, or the session failing), in which
+// case buffered messages are still returned first and then the error.
+func (sub *Subscription) Next(ctx context.Context) (Delivery, error) {
+	for {
+		sub.mu.Lock()
+		if len(sub.queue) > 0 {
+			d := sub.queue[0]
+			sub.queue[0] = Delivery{}
+			sub.queue = sub.queue[1:]
+			sub.consumed = d.Serial
+			ackNow := sub.consumed-sub.acked >= deliverAckEvery || len(sub.queue) == 0
+			sub.mu.Unlock()
+			if ackNow {
+				sub.s.deliverAckDue(sub)
+			}
+			return d, nil
+		}
+		if sub.err != nil {
+			err := sub.err
+			sub.mu.Unlock()
+			return Delivery{}, err
+		}
+		wake := sub.wake
+		sub.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return Delivery{}, fmt.Errorf("client: failed to receive on %q: %w", sub.channel, ctx.Err())
+		}
+	}
+}
+
+// Detach unsubscribes: it tells the server (waiting for its confirmation, or
+// ctx) and ends the subscription. Messages already buffered stay readable
+// with Next, which then returns ErrDetached.
+func (sub *Subscription) Detach(ctx context.Context) error {
+	return sub.s.detach(ctx, sub)
+}
+
+// deliverAckEvery is how many consumed messages may go unacknowledged to the
+// server while the consumer is still behind; a drained queue acks at once.
+const deliverAckEvery = 64
+
+// pendingAck returns the serial to acknowledge to the server, if any, and
+// records it as acknowledged.
+func (sub *Subscription) pendingAck() (uint64, bool) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if sub.consumed <= sub.acked {
+		return 0, false
+	}
+	sub.acked = sub.consumed
+	return sub.acked, true
+}
+
+// verdict is what to do with an inbound channel message.
+type verdict int
+
+const (
+	verdictDeliver   verdict = iota // the next serial: deliver it
+	verdictDuplicate                // at or below the last accepted serial: drop it
+	verdictGap                      // beyond the next serial: messages in between are missing
+	verdictEarly                    // before the pending attach was answered: the replay it asked for will bring it
+	verdictRepair                   // a gap: dropped, and a re-attach from last must be sent to replay the hole
+)
+
+// offer runs on the reader goroutine for each channel message. Serials at or
+// below last are duplicates (replays after a reconnect) and are dropped. A
+// serial beyond last+1 is a gap: on a live connection the server should have
+// sent the serials in between, so it lost them on the way (its history may
+// still hold them). The first gap at a point is repaired: the message is
+// dropped and the caller re-attaches from last, so the replay fills the hole
+// in order. If the same gap comes back, the message is delivered and the
+// caller raises a ContinuityLost event: loss is surfaced, never silent.
+func (sub *Subscription) offer(m protocol.ChannelMessage) (v verdict, expected uint64) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if sub.err != nil {
+		return verdictDuplicate, 0 // detached or closed: nothing more is delivered
+	}
+	if !sub.attached {
+		return verdictEarly, 0
+	}
+	expected = sub.last + 1
+	switch {
+	case m.Serial < expected:
+		return verdictDuplicate, expected
+	case m.Serial > expected && sub.syncing:
+		// A live message overtook the replay our pending attach asked for
+		// (after a resume the server fans out at once). The replay covers it.
+		return verdictEarly, expected
+	case m.Serial > expected && sub.repairFrom != expected:
+		// First gap at this point: the missing serials may still be in the
+		// server's history. Re-attach from last and let the replay fill it.
+		sub.repairFrom = expected
+		sub.syncing = true
+		sub.synced = make(chan struct{})
+		return verdictRepair, expected
+	case m.Serial > expected:
+		// The repair from here already ran and the serials are still
+		// missing without the server saying so: report and go on.
+		v = verdictGap
+	}
+	sub.last = m.Serial
+	sub.queue = append(sub.queue, Delivery{Channel: m.Channel, Serial: m.Serial, Data: m.Data})
+	sub.signal()
+	return v, expected
+}
+
+// loss describes a hole in a channel's serials: From..To were never delivered.
+type loss struct {
+	From, To uint64
+	Oldest   uint64 // the server's oldest replayable serial, when known
+	Reason   string
+}
+
+// beginSync records that an attach is about to be sent on connection gen and
+// returns the after value to send: 0 for a first attach ("from now on"),
+// else the last serial received. fresh says the server session is new to the
+// channel (after a resync).
+func (sub *Subscription) beginSync(gen uint64, fresh bool) (after uint64) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	sub.syncing, sub.syncGen, sub.fresh = true, gen, fresh
+	sub.synced = make(chan struct{})
+	return sub.last
+}
+
+// syncedChan is closed when the pending attach is answered.
+func (sub *Subscription) syncedChan() <-chan struct{} {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	return sub.synced
+}
+
+// onAttached applies the server's answer to an attach. A first attach starts
+// the stream at the channel head (serials after a.Serial). A re-attach keeps
+// last, unless messages were lost; the returned loss then says which, and the
+// stream continues with what the server has:
+//   - continuity_lost: the history starts at a.Oldest > last+1;
+//   - the head is behind last: the channel was reset on the server;
+//   - a resync re-attach with last = 0: the new session takes after=0 as
+//     "from now on", so anything up to the head is out of reach.
+func (sub *Subscription) onAttached(a protocol.Attached) *loss {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if sub.synced != nil && sub.syncing {
+		sub.syncing = false
+		close(sub.synced)
+	}
+	if !sub.attached {
+		sub.attached = true
+		sub.last = a.Serial
+		sub.consumed, sub.acked = a.Serial, a.Serial
+		close(sub.ready)
+		return nil
+	}
+	var l *loss
+	switch {
+	case a.ContinuityLost && a.Oldest > sub.last+1:
+		l = &loss{From: sub.last + 1, To: a.Oldest - 1, Oldest: a.Oldest, Reason: "server history no longer reaches the last received serial"}
+		sub.last = a.Oldest - 1
+	case a.Serial < sub.last:
+		l = &loss{From: a.Serial + 1, To: sub.last, Oldest: a.Oldest,
+			Reason: fmt.Sprintf("channel head %d is behind the last received serial %d: channel reset, serials will repeat", a.Serial, sub.last)}
+		sub.last = a.Serial
+	case sub.fresh && sub.last == 0 && a.Serial > 0:
+		l = &loss{From: 1, To: a.Serial, Oldest: a.Oldest, Reason: "new session after resync: attach after=0 means from now on"}
+		sub.last = a.Serial
+	}
+	return l
+}
+
+// end stops the subscription with err; buffered messages stay readable.
+func (sub *Subscription) end(err error) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if sub.err == nil {
+		sub.err = err
+		sub.signal()
+	}
+	if sub.syncing { // release an opened waiting for this attach
+		sub.syncing = false
+		close(sub.synced)
+	}
+}
+
+// signal wakes waiters in Next; the caller holds sub.mu.
+func (sub *Subscription) signal() {
+	close(sub.wake)
+	sub.wake = make(chan struct{})
+}

@@ -1,0 +1,221 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// PublishStatus is where a publication stands. It only moves forward:
+// queued, sent (written to a socket at least once; it may be resent after a
+// reconnect, see Publication.Sends), then acked or failed.
+type PublishStatus int
+
+// The publish statuses.
+const (
+	// PublishQueued: in the unacked window, never written to a socket yet.
+	PublishQueued PublishStatus = iota
+	// PublishSent: written to a socket, waiting for the server's ack.
+	PublishSent
+	// PublishAcked: the server acknowledged it (terminal).
+	PublishAcked
+	// PublishFailed: the session failed or closed before an ack (terminal); see Publication.Err.
+	PublishFailed
+)
+
+func (s PublishStatus) String() string {
+	switch s {
+	case PublishQueued:
+		return "queued"
+	case PublishSent:
+		return "sent"
+	case PublishAcked:
+		return "acked"
+	case PublishFailed:
+		return "failed"
+	}
+	return fmt.Sprintf("PublishStatus(%d)", int(s))
+}
+
+// Publication is the handle Session.Publish returns: its status can be
+// polled, or waited for with Wait. Its methods are safe for concurrent use.
+type Publication struct {
+	id      uint64
+	channel string
+	data    []byte
+	done    chan struct{} // closed on acked or failed
+
+	mu     sync.Mutex
+	seq    uint64
+	status PublishStatus
+	err    error
+	sends  int // times written to a socket
+}
+
+func newPublication(id uint64, channel string, data []byte) *Publication {
+	return &Publication{id: id, channel: channel, data: data, done: make(chan struct{})}
+}
+
+// ID is a local identifier, unique within the Session and stable for the
+// publication's life (unlike Seq, which changes if the session resyncs).
+func (p *Publication) ID() uint64 { return p.id }
+
+// Channel is the channel published to.
+func (p *Publication) Channel() string { return p.channel }
+
+// Data is the payload. The caller must not modify it.
+func (p *Publication) Data() []byte { return p.data }
+
+// Seq is the current protocol sequence number. After a resync (the server
+// forgot the session) the publication is renumbered within the new session.
+func (p *Publication) Seq() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.seq
+}
+
+// Status reports the current status.
+func (p *Publication) Status() PublishStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.status
+}
+
+// Sends reports how many times the publication was written to a socket
+// (more than 1 means it was resent after a reconnect).
+func (p *Publication) Sends() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sends
+}
+
+// Err is nil unless the status is PublishFailed.
+func (p *Publication) Err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// Done is closed once the publication is acked or failed.
+func (p *Publication) Done() <-chan struct{} { return p.done }
+
+// Wait blocks until the server acked the publication (nil), it failed (its
+// error, wrapping ErrClosed or ErrFailed), or ctx ends (ctx.Err(); the
+// publication itself carries on).
+func (p *Publication) Wait(ctx context.Context) error {
+	select {
+	case <-p.done:
+		return p.Err()
+	case <-ctx.Done():
+		return fmt.Errorf("client: failed to wait for ack of publication %d: %w", p.id, ctx.Err())
+	}
+}
+
+// markWritten records a successful socket write and returns how many writes
+// the publication has had.
+func (p *Publication) markWritten() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sends++
+	if p.status == PublishQueued {
+		p.status = PublishSent
+	}
+	return p.sends
+}
+
+// finish moves the publication to a terminal status once.
+func (p *Publication) finish(st PublishStatus, err error) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.status >= PublishAcked {
+		return false
+	}
+	p.status, p.err = st, err
+	close(p.done)
+	return true
+}
+
+// window is the session's unacked publications, in sequence order. Sequence
+// numbers are contiguous: entries[i] has seq acked+1+i. The first sent
+// entries were written on the current connection (writes are in order, so
+// they are a prefix). It is not safe for concurrent use; the session guards
+// it with its mutex.
+type window struct {
+	limit   int
+	acked   uint64 // highest cumulative ack of the current server session
+	entries []*Publication
+	sent    int
+}
+
+func newWindow(limit int) *window { return &window{limit: limit} }
+
+func (w *window) len() int   { return len(w.entries) }
+func (w *window) full() bool { return len(w.entries) >= w.limit }
+
+// next is the sequence number the next push gets.
+func (w *window) next() uint64 { return w.acked + uint64(len(w.entries)) + 1 }
+
+// push numbers p and appends it. The caller checks full first.
+func (w *window) push(p *Publication) {
+	p.mu.Lock()
+	p.seq = w.next()
+	p.mu.Unlock()
+	w.entries = append(w.entries, p)
+}
+
+// ack applies the server's cumulative ack and returns the publications it
+// covers, in order. An ack at or below the current one is stale and returns
+// nothing; an ack beyond the last pushed sequence number is a protocol
+// violation (the server acked something never sent) and changes nothing.
+func (w *window) ack(seq uint64) ([]*Publication, error) {
+	if seq <= w.acked {
+		return nil, nil
+	}
+	n := seq - w.acked
+	if n > uint64(len(w.entries)) {
+		return nil, fmt.Errorf("client: server acked seq %d, but the last seq published is %d", seq, w.next()-1)
+	}
+	done := w.entries[:n:n]
+	w.entries = append([]*Publication(nil), w.entries[n:]...)
+	w.acked = seq
+	w.sent = max(0, w.sent-int(n))
+	return done, nil
+}
+
+// unsent returns up to max entries not yet written on the current connection.
+func (w *window) unsent(max int) []*Publication {
+	end := min(len(w.entries), w.sent+max)
+	return append([]*Publication(nil), w.entries[w.sent:end]...)
+}
+
+// markSent records that p, the first unsent entry, was written on the
+// current connection. It reports false if p is no longer that entry (an ack
+// or a new connection came in between).
+func (w *window) markSent(p *Publication) bool {
+	if w.sent < len(w.entries) && w.entries[w.sent] == p {
+		w.sent++
+		return true
+	}
+	return false
+}
+
+// rewind starts a new connection: every entry is to be (re)sent.
+func (w *window) rewind() { w.sent = 0 }
+
+// restart renumbers the window for a fresh server session (after
+// resume_failed): the oldest unacked entry becomes seq 1, and all are unsent.
+func (w *window) restart() {
+	w.acked, w.sent = 0, 0
+	for i, p := range w.entries {
+		p.mu.Lock()
+		p.seq = uint64(i) + 1
+		p.mu.Unlock()
+	}
+}
+
+// drain empties the window, returning what it held.
+func (w *window) drain() []*Publication {
+	out := w.entries
+	w.entries, w.sent = nil, 0
+	return out
+}
