@@ -1,0 +1,252 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/wschaos/wschaos/client"
+)
+
+// serverName is the sender/receiver name of the server side.
+const serverName = "server"
+
+func clientName(i int) string { return "client-" + strconv.Itoa(i) }
+
+func channelName(client, k int) string { return fmt.Sprintf("c%d.%d", client, k) }
+
+// payload encodes sender and index in front of padding up to size bytes.
+func payload(sender string, index uint64, size int) []byte {
+	b := fmt.Appendf(nil, "%s|%d|", sender, index)
+	if pad := size - len(b); pad > 0 {
+		b = append(b, bytes.Repeat([]byte{'x'}, pad)...)
+	}
+	return b
+}
+
+// parsePayload reverses payload; ok is false for anything else (which the
+// checker then sees as an unexpected message with a raw id).
+func parsePayload(data []byte) (sender string, index uint64, ok bool) {
+	parts := bytes.SplitN(data, []byte{'|'}, 3)
+	if len(parts) < 3 {
+		return "", 0, false
+	}
+	n, err := strconv.ParseUint(string(parts[1]), 10, 64)
+	if err != nil {
+		return "", 0, false
+	}
+	return string(parts[0]), n, true
+}
+
+func messageID(sender, channel string, index uint64) string {
+	return sender + "/" + channel + "/" + strconv.FormatUint(index, 10)
+}
+
+// counters track expected and seen deliveries for progress and the drain.
+type counters struct {
+	sent      atomic.Int64
+	delivered atomic.Int64
+}
+
+// pub is one publication with what the checker must hear about it.
+type pub struct {
+	p        *client.Publication
+	id       string
+	channel  string
+	index    uint64
+	sender   string
+	receiver []string // the queues it was sent on: (dir, receiver)
+	dirs     []Direction
+}
+
+// member is one session taking part in the load: a client or the agent.
+type member struct {
+	index    int // client index, -1 for the agent
+	name     string
+	sess     *client.Session
+	channels []string
+	next     map[string]uint64 // next publish index per channel (publisher goroutine only)
+	endState string            // state when the drain ended (before Close)
+
+	mu   sync.Mutex
+	pubs []pub
+	info ClientResult
+}
+
+// sessionConfig returns cfg with the recorder's hooks installed for client
+// index idx (-1: the agent, whose events are not recorded).
+func sessionConfig(base client.Config, window int, idx int, rec *Recorder, m *member) client.SessionConfig {
+	cfg := base
+	cfg.OnEvent = func(ev client.Event) { onEvent(rec, idx, m, ev) }
+	var d websocket.Dialer
+	if base.Dialer != nil {
+		d = *base.Dialer
+	}
+	d.Proxy = nil // loopback only; never an environment proxy
+	nd := net.Dialer{}
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if idx >= 0 {
+			rec.Add(Record{Kind: RecDial, Client: idx})
+		}
+		return nd.DialContext(ctx, network, addr)
+	}
+	cfg.Dialer = &d
+	return client.SessionConfig{Client: cfg, ClientID: m.name, Window: window}
+}
+
+// onEvent turns client events into records and per-client counts.
+func onEvent(rec *Recorder, idx int, m *member, ev client.Event) {
+	r := Record{Time: ev.Time, Client: idx, Channel: ev.Channel, Serial: ev.Serial}
+	m.mu.Lock()
+	switch ev.Kind {
+	case client.EventStateChanged:
+		r.Kind, r.From, r.To = RecState, ev.From.String(), ev.To.String()
+		r.Attempt, r.Delay, r.RetryAfter = ev.Attempt, ev.Delay, ev.RetryAfter
+		if ev.Err != nil {
+			r.Err = ev.Err.Error()
+		}
+		if ev.Err != nil && (ev.To == client.StateFailed) {
+			m.info.Err = ev.Err.Error()
+		}
+	case client.EventAttached:
+		r.Kind = RecAttach
+	case client.EventResumed:
+		r.Kind = RecResumed
+		m.info.Resumes++
+	case client.EventResynced:
+		r.Kind, r.Err = RecResync, ev.Reason
+		m.info.Resyncs++
+	case client.EventSessionStarted:
+		r.Kind, r.Session = RecResync, ev.Reason
+		m.info.Sessions = append(m.info.Sessions, ev.Reason)
+		m.mu.Unlock()
+		return // the session id is kept on the client; no record needed
+	case client.EventContinuityLost:
+		r.Kind = RecContinuityLost
+		if ev.Err != nil {
+			r.Err = ev.Err.Error()
+		}
+		m.info.ContinuityLost++
+	default:
+		m.mu.Unlock()
+		return
+	}
+	m.mu.Unlock()
+	if idx >= 0 {
+		rec.Add(r)
+	}
+}
+
+// consume records every delivery of sub until it ends.
+func consume(ctx context.Context, rec *Recorder, cnt *counters, m *member, sub *client.Subscription) {
+	for {
+		d, err := sub.Next(ctx)
+		if err != nil {
+			return
+		}
+		sender, index, ok := parsePayload(d.Data)
+		id := messageID(sender, d.Channel, index)
+		if !ok {
+			id = "raw:" + string(d.Data)
+		}
+		r := Record{Kind: RecDeliver, Client: m.index, Channel: d.Channel, ID: id, Sender: sender, Index: index, Serial: d.Serial}
+		switch {
+		case m.index >= 0:
+			r.Dir, r.Receiver = Down, m.name
+		case sender == serverName:
+			continue // the agent hears its own downstream messages too
+		default:
+			r.Dir, r.Receiver = Up, serverName
+		}
+		rec.Add(r)
+		cnt.delivered.Add(1)
+		m.mu.Lock()
+		m.info.Delivered++
+		m.mu.Unlock()
+	}
+}
+
+// publish sends one message from m on channel ch and records it on every
+// queue it must arrive at.
+func publish(ctx context.Context, rec *Recorder, cnt *counters, m *member, ch string, owner int, size int) {
+	m.next[ch]++
+	index := m.next[ch]
+	id := messageID(m.name, ch, index)
+	p, err := m.sess.Publish(ctx, ch, payload(m.name, index, size))
+	type queue struct {
+		dir      Direction
+		receiver string
+	}
+	var qs []queue
+	if m.index >= 0 {
+		// Up to the server, and back down to the publisher (it is attached).
+		qs = []queue{{Up, serverName}, {Down, m.name}}
+	} else {
+		qs = []queue{{Down, clientName(owner)}}
+	}
+	kind := RecSend
+	if err != nil {
+		kind = RecSendFailed
+	}
+	now := time.Now()
+	for _, q := range qs {
+		rec.Add(Record{Time: now, Kind: kind, Client: m.index, Dir: q.dir, Channel: ch, ID: id,
+			Sender: m.name, Receiver: q.receiver, Index: index})
+	}
+	if err != nil {
+		return
+	}
+	cnt.sent.Add(int64(len(qs)))
+	pb := pub{p: p, id: id, channel: ch, index: index, sender: m.name}
+	for _, q := range qs {
+		pb.dirs = append(pb.dirs, q.dir)
+		pb.receiver = append(pb.receiver, q.receiver)
+	}
+	m.mu.Lock()
+	m.pubs = append(m.pubs, pb)
+	m.info.Published++
+	m.mu.Unlock()
+}
+
+// publishLoop publishes at rate per second (spread over chans round-robin)
+// until ctx ends. owner maps a channel to its client (for the agent).
+func publishLoop(ctx context.Context, rec *Recorder, cnt *counters, m *member, chans []string, owner func(string) int, rate float64, size int) {
+	if rate <= 0 || len(chans) == 0 {
+		return
+	}
+	every := time.Duration(float64(time.Second) / rate)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ch := chans[i%len(chans)]
+		publish(ctx, rec, cnt, m, ch, owner(ch), size)
+	}
+}
+
+// handBack records every failed publication of m as handed back.
+func handBack(rec *Recorder, m *member) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, pb := range m.pubs {
+		if pb.p.Status() != client.PublishFailed {
+			continue
+		}
+		m.info.Undelivered++
+		for i := range pb.dirs {
+			rec.Add(Record{Kind: RecHandedBack, Client: m.index, Dir: pb.dirs[i], Channel: pb.channel, ID: pb.id,
+				Sender: pb.sender, Receiver: pb.receiver[i], Index: pb.index})
+		}
+	}
+}

@@ -1,0 +1,171 @@
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/wschaos/wschaos/client"
+)
+
+// Plan is one chaos run: where, with which clients, how much traffic, and
+// which faults when. Zero fields take the defaults documented on each.
+type Plan struct {
+	// Name labels the run in reports.
+	Name string `json:"name"`
+	// Stack says where the server runs (embedded by default).
+	Stack StackOptions `json:"-"`
+	// Client configures every load client's transport. The harness sets
+	// OnEvent and a Dialer that records each dial; HandshakeTimeout, Backoff,
+	// limits, heartbeat and Queue are yours. OnMessage/Resubscribe must be nil.
+	Client client.Config `json:"-"`
+	// Window bounds each session's unacked publications (client default 1024).
+	Window int `json:"window,omitempty"`
+	// Load is the traffic.
+	Load Load `json:"load"`
+	// Timeline places faults; it must end within Load.Duration.
+	Timeline Timeline `json:"timeline"`
+	// Seed seeds the fault server's random choices (Config.Seed) when that
+	// is zero. Client jitter is not seeded (the client takes its randomness
+	// from the runtime) and Toxiproxy's toxicity and jitter draw from
+	// math/rand's global source, so two runs never replay exactly.
+	Seed uint64 `json:"seed,omitempty"`
+	// Drain bounds the wait, after the load stops, for messages still in
+	// flight. Default: Client.WorstCaseRecovery() + 5s.
+	Drain time.Duration `json:"drain,omitempty"`
+	// ConnectTimeout bounds the initial connect and attach of every client.
+	// Default 30s.
+	ConnectTimeout time.Duration `json:"connect_timeout,omitempty"`
+}
+
+// Load is the traffic a run generates. Each client i attaches Channels
+// private channels ("c<i>.<k>"); a server-side agent session, connected to
+// the fault server directly (not through the proxy), attaches them all,
+// publishes the downstream traffic and observes what clients publish.
+type Load struct {
+	// Clients is the number of session clients. Default 4.
+	Clients int `json:"clients"`
+	// Channels per client. Default 2.
+	Channels int `json:"channels"`
+	// Up is messages per second each client publishes (round-robin over its
+	// channels). Default 5; negative means none.
+	Up float64 `json:"up"`
+	// Down is messages per second the server side publishes on each
+	// channel. Default 5; negative means none.
+	Down float64 `json:"down"`
+	// MessageSize is the payload size in bytes (at least the id). Default 64.
+	MessageSize int `json:"message_size"`
+	// Duration is how long the load runs. Required.
+	Duration Duration `json:"duration"`
+}
+
+// Load defaults.
+const (
+	DefaultClients     = 4
+	DefaultChannels    = 2
+	DefaultRate        = 5.0
+	DefaultMessageSize = 64
+)
+
+// RunOptions are the caller's hooks into a run; they do not change what is
+// measured.
+type RunOptions struct {
+	// Progress, if set, is called every ProgressEvery (default 250ms) and on
+	// each phase change, from one goroutine.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+	// KeepRecords puts every raw record in Result.Records (large).
+	KeepRecords bool
+	// Logger receives the harness's own logs (nil: none).
+	Logger *slog.Logger
+}
+
+// Phase names a stage of a run.
+type Phase string
+
+// Run phases, in order.
+const (
+	PhaseSetup   Phase = "setup"   // starting the stack
+	PhaseConnect Phase = "connect" // clients connecting and attaching
+	PhaseRun     Phase = "run"     // load and faults
+	PhaseDrain   Phase = "drain"   // load stopped; waiting for in-flight messages
+	PhaseCheck   Phase = "check"   // closing clients and checking
+	PhaseDone    Phase = "done"
+)
+
+// Progress is a snapshot for a progress display.
+type Progress struct {
+	Phase Phase `json:"phase"`
+	// Elapsed counts from the start of PhaseRun; Total is Load.Duration.
+	Elapsed time.Duration `json:"elapsed"`
+	Total   time.Duration `json:"total"`
+	// Clients and Connected count load clients (the agent excluded).
+	Clients   int `json:"clients"`
+	Connected int `json:"connected"`
+	// Sent and Delivered count expected deliveries so far; InFlight is
+	// their difference.
+	Sent      int `json:"sent"`
+	Delivered int `json:"delivered"`
+	InFlight  int `json:"in_flight"`
+	// Faults are the faults in force now.
+	Faults []Fault `json:"faults"`
+}
+
+// withDefaults fills zero fields.
+func (p Plan) withDefaults() Plan {
+	if p.Load.Clients == 0 {
+		p.Load.Clients = DefaultClients
+	}
+	if p.Load.Channels == 0 {
+		p.Load.Channels = DefaultChannels
+	}
+	if p.Load.Up == 0 {
+		p.Load.Up = DefaultRate
+	}
+	if p.Load.Down == 0 {
+		p.Load.Down = DefaultRate
+	}
+	if p.Load.MessageSize == 0 {
+		p.Load.MessageSize = DefaultMessageSize
+	}
+	if p.Drain == 0 {
+		p.Drain = p.Client.WorstCaseRecovery() + 5*time.Second
+	}
+	if p.ConnectTimeout == 0 {
+		p.ConnectTimeout = 30 * time.Second
+	}
+	if p.Stack.Server.Seed == 0 {
+		p.Stack.Server.Seed = p.Seed
+	}
+	return p
+}
+
+// ErrInvalidPlan is wrapped by every Plan validation error.
+var ErrInvalidPlan = errors.New("invalid plan")
+
+// Validate checks the plan (after defaults).
+func (p Plan) Validate() error {
+	p = p.withDefaults()
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("harness: %w: %s", ErrInvalidPlan, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case p.Load.Clients < 0 || p.Load.Channels < 0:
+		return bad("clients and channels must not be negative")
+	case p.Load.Duration <= 0:
+		return bad("load duration is required")
+	case p.Load.MessageSize < 0 || p.Load.MessageSize > 1<<20:
+		return bad("message size %d outside 0..1MiB", p.Load.MessageSize)
+	case p.Timeline.End() > p.Load.Duration.D():
+		return bad("timeline ends at %v, after the load (%v)", p.Timeline.End(), p.Load.Duration)
+	case p.Stack.Target != "":
+		return bad("a run needs the session protocol on a local fault server; use Stack directly for a Target")
+	case p.Client.OnMessage != nil || p.Client.Resubscribe != nil:
+		return bad("Client.OnMessage and Resubscribe must be nil: the session owns every frame")
+	}
+	if err := p.Timeline.Validate(); err != nil {
+		return fmt.Errorf("harness: %w: %w", ErrInvalidPlan, err)
+	}
+	return nil
+}

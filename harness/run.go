@@ -1,0 +1,264 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/wschaos/wschaos/client"
+	"github.com/wschaos/wschaos/faultserver"
+)
+
+// Run executes plan: it starts a stack, connects the load, plays the
+// timeline, drains, closes every client and checks what happened. The error
+// is for runs that could not happen (invalid plan, stack or clients failing
+// to start, ctx ending); what the run found, good or bad, is in the Result,
+// including problems met along the way (Result.Errors).
+func Run(ctx context.Context, plan Plan, opts RunOptions) (*Result, error) {
+	if err := plan.Validate(); err != nil {
+		return nil, err
+	}
+	plan = plan.withDefaults()
+	r := &runner{plan: plan, opts: opts, rec: NewRecorder(), log: opts.Logger}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	return r.run(ctx)
+}
+
+type runner struct {
+	plan  Plan
+	opts  RunOptions
+	rec   *Recorder
+	cnt   counters
+	log   *slog.Logger
+	stack *Stack
+	agent *member
+	load  []*member
+	flog  FaultLog
+
+	phaseMu sync.Mutex
+	phase   Phase
+	started time.Time
+}
+
+func (r *runner) setPhase(p Phase) {
+	r.phaseMu.Lock()
+	r.phase = p
+	if p == PhaseRun {
+		r.started = time.Now()
+	}
+	r.phaseMu.Unlock()
+	r.report()
+}
+
+func (r *runner) run(ctx context.Context) (res *Result, err error) {
+	stopProgress := r.startProgress()
+	defer stopProgress()
+	r.setPhase(PhaseSetup)
+	stack, err := NewStack(ctx, r.plan.Stack)
+	if err != nil {
+		return nil, err
+	}
+	r.stack = stack
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		defer cancel()
+		r.closeAll(cctx)
+		if cerr := stack.Close(cctx); cerr != nil && err == nil && res != nil {
+			res.Errors = append(res.Errors, cerr.Error())
+		}
+	}()
+
+	r.setPhase(PhaseConnect)
+	if err := r.connect(ctx); err != nil {
+		return nil, err
+	}
+	firstEvent := lastEventID(stack.Server())
+
+	r.setPhase(PhaseRun)
+	start := time.Now()
+	res = &Result{Name: r.plan.Name, Start: start}
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var tlErr error
+	wg.Go(func() { tlErr = stack.RunTimeline(loadCtx, start, r.plan.Timeline, &r.flog) })
+	r.startPublishers(loadCtx, &wg)
+	select {
+	case <-time.After(r.plan.Load.Duration.D()):
+	case <-ctx.Done():
+	}
+	stopLoad()
+	wg.Wait()
+	if tlErr != nil {
+		res.Errors = append(res.Errors, tlErr.Error())
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("harness: run %q interrupted: %w", r.plan.Name, ctx.Err())
+	}
+
+	r.setPhase(PhaseDrain)
+	r.drain(ctx)
+	res.End = time.Now()
+	for _, m := range r.load {
+		m.endState = m.sess.Client().State().String()
+	}
+
+	r.setPhase(PhaseCheck)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	r.closeAll(cctx)
+	cancel()
+	r.check(res)
+	res.ServerEvents = stack.Server().EventsSince(firstEvent)
+	r.setPhase(PhaseDone)
+	return res, nil
+}
+
+// connect starts the agent and the clients and waits until every channel is
+// attached.
+func (r *runner) connect(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, r.plan.ConnectTimeout)
+	defer cancel()
+	ld := r.plan.Load
+	r.agent = &member{index: -1, name: serverName, next: map[string]uint64{}}
+	agentCfg := r.plan.Client
+	agentCfg.MaxAttempts, agentCfg.MaxElapsed = 0, 0 // the observer must outlive every client
+	sess, err := client.NewSession(r.stack.DirectURL("/ws"), sessionConfig(agentCfg, r.plan.Window, -1, r.rec, r.agent))
+	if err != nil {
+		return fmt.Errorf("harness: failed to start the agent session: %w", err)
+	}
+	r.agent.sess = sess
+	for i := range ld.Clients {
+		m := &member{index: i, name: clientName(i), next: map[string]uint64{}}
+		m.info.Index = i
+		for k := range ld.Channels {
+			m.channels = append(m.channels, channelName(i, k))
+		}
+		s, err := client.NewSession(r.stack.URL(faultserver.SessionPath), sessionConfig(r.plan.Client, r.plan.Window, i, r.rec, m))
+		if err != nil {
+			return fmt.Errorf("harness: failed to start client %d: %w", i, err)
+		}
+		m.sess = s
+		r.phaseMu.Lock() // the progress goroutine reads r.load
+		r.load = append(r.load, m)
+		r.phaseMu.Unlock()
+	}
+	// Attach concurrently: N*K round trips in sequence would dominate a
+	// large run's setup.
+	var wg sync.WaitGroup
+	errs := make(chan error, len(r.load)+1)
+	attach := func(m *member, chans []string) {
+		defer wg.Done()
+		for _, ch := range chans {
+			sub, err := m.sess.Attach(ctx, ch)
+			if err != nil {
+				errs <- fmt.Errorf("harness: %s failed to attach %s: %w", m.name, ch, err)
+				return
+			}
+			go consume(context.Background(), r.rec, &r.cnt, m, sub)
+		}
+	}
+	var all []string
+	for _, m := range r.load {
+		all = append(all, m.channels...)
+	}
+	wg.Add(1)
+	attach(r.agent, all) // the agent first: it must hear every message
+	for _, m := range r.load {
+		wg.Add(1)
+		go attach(m, m.channels)
+	}
+	wg.Wait()
+	close(errs)
+	return errors.Join(collect(errs)...)
+}
+
+func collect(ch <-chan error) []error {
+	var out []error
+	for err := range ch {
+		out = append(out, err)
+	}
+	return out
+}
+
+func (r *runner) startPublishers(ctx context.Context, wg *sync.WaitGroup) {
+	ld := r.plan.Load
+	owner := func(ch string) int {
+		var i, k int
+		_, _ = fmt.Sscanf(ch, "c%d.%d", &i, &k)
+		return i
+	}
+	for _, m := range r.load {
+		wg.Go(func() { publishLoop(ctx, r.rec, &r.cnt, m, m.channels, owner, ld.Up, ld.MessageSize) })
+	}
+	var all []string
+	for _, m := range r.load {
+		all = append(all, m.channels...)
+	}
+	wg.Go(func() {
+		publishLoop(ctx, r.rec, &r.cnt, r.agent, all, owner, ld.Down*float64(len(all)), ld.MessageSize)
+	})
+}
+
+// drain waits until every expected delivery arrived, or Drain passes.
+func (r *runner) drain(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, r.plan.Drain)
+	defer cancel()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for r.cnt.delivered.Load() < r.cnt.sent.Load() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// closeAll closes every session (idempotent) and records what they handed back.
+func (r *runner) closeAll(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, m := range append([]*member{r.agent}, r.load...) {
+		if m == nil || m.sess == nil {
+			continue
+		}
+		wg.Go(func() {
+			select {
+			case <-m.sess.Done():
+				return // already closed
+			default:
+			}
+			if err := m.sess.Close(ctx); err != nil {
+				r.log.Warn("close failed", "member", m.name, "err", err)
+			}
+			handBack(r.rec, m)
+		})
+	}
+	wg.Wait()
+}
+
+func (r *runner) check(res *Result) {
+	recs := r.rec.Records()
+	res.Messages = CheckMessages(recs)
+	res.Faults = r.flog.Entries()
+	res.Timing = CheckTiming(TimingInput{
+		Start: res.Start, End: res.End, Clients: len(r.load), Channels: r.plan.Load.Channels, Faults: res.Faults,
+	}, recs)
+	for _, m := range r.load {
+		m.mu.Lock()
+		info := m.info
+		m.mu.Unlock()
+		info.FinalState = m.endState
+		st := m.sess.Client().Stats()
+		info.Attempts, info.Reconnects = int(st.Attempts), int(st.Reconnects)
+		res.Clients = append(res.Clients, info)
+	}
+	summarize(res)
+	res.Summary.BackoffViolations = backoffViolations(r.plan.Client.Backoff, res.Timing.Backoff)
+	if r.opts.KeepRecords {
+		res.Records = recs
+	}
+}
