@@ -48,7 +48,9 @@ func (d *doc) stack(r rawStack) Stack {
 			}
 		}
 	case StackExternal:
-		d.url("stack.target", r.Target, "ws", "wss")
+		if r.Target != "" {
+			d.url("stack.target", r.Target, "ws", "wss")
+		}
 		d.url("stack.toxiproxy", r.Toxiproxy, "http", "https")
 		if st.Proxy == "" {
 			st.Proxy = DefaultProxy
@@ -180,8 +182,8 @@ func (d *doc) load(r rawLoad) Load {
 		}
 	}
 	if r.Channels != nil {
-		if *r.Channels < 0 || *r.Channels > 1000 {
-			d.errAt("load.channels", "%d: want 0..1000", *r.Channels)
+		if *r.Channels < 1 || *r.Channels > 1000 {
+			d.errAt("load.channels", "%d: want 1..1000", *r.Channels)
 		} else {
 			l.Channels = *r.Channels
 		}

@@ -117,9 +117,10 @@ func TestParseErrors(t *testing.T) {
 		{"mapping where list", strings.Replace(base, "slos:\n  - lost == 0", "slos: {a: b}", 1), 9, "slos", "want a list"},
 		{"bad name", strings.Replace(base, "name: t", "name: Has Spaces", 1), 1, "name", "lowercase"},
 		{"bad stack mode", "stack: {mode: cloud}\n" + base, 1, "stack.mode", "want embedded or external"},
-		{"external without urls", "stack: {mode: external}\n" + base, 1, "stack.target", "is required with mode external"},
+		{"external without urls", "stack: {mode: external}\n" + base, 1, "stack.toxiproxy", "is required with mode external"},
+		{"external bad target", "stack: {mode: external, target: 'http://x/', toxiproxy: 'http://127.0.0.1:2'}\n" + base, 1, "stack.target", "want a ws:// or wss:// URL"},
 		{"external with server fault", "stack: {mode: external, target: 'ws://127.0.0.1:1/', toxiproxy: 'http://127.0.0.1:2'}\n" +
-			strings.Replace(strings.Replace(base, "fault: latency", "fault: stall", 1), "    attributes: {latency: 100ms}\n", "", 1), 7, "timeline[0].fault", "needs the embedded stack"},
+			strings.Replace(strings.Replace(base, "fault: latency", "fault: stall", 1), "    attributes: {latency: 100ms}\n", "", 1), 7, "timeline[0].fault", "needs wschaos's own fault server"},
 		{"embedded with target", "stack: {target: 'ws://127.0.0.1:1/'}\n" + base, 1, "stack.target", "only for mode external"},
 		{"overlapping same fault", base + "timeline2: x\n", 11, "timeline2", "unknown field"},
 		{"cap below base", "client: {backoff: {base: 2s, cap: 1s}}\n" + base, 1, "client.backoff.cap", "below base"},

@@ -41,8 +41,8 @@ func (d *doc) timeline(raw []rawStep, s *Scenario) []Step {
 			case !info.Instant && r.Duration != "" && st.Duration == 0 && len(d.errs) == before:
 				d.errAt(path+".duration", "must be positive")
 			}
-			if !info.Network && s.Stack.Mode == StackExternal {
-				d.errAt(path+".fault", "%s is a fault-server action and needs the embedded stack; against an external target only network faults (toxics) apply", info.Name)
+			if !info.Network && s.Stack.Target != "" {
+				d.errAt(path+".fault", "%s is a fault-server action and needs wschaos's own fault server; against an external target only network faults (toxics) apply", info.Name)
 			}
 		}
 		if len(d.errs) > before {

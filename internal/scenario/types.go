@@ -38,10 +38,11 @@ type Scenario struct {
 type Stack struct {
 	// Mode is StackEmbedded (default) or StackExternal.
 	Mode string
-	// Target is the WebSocket URL clients dial through Toxiproxy's proxy
-	// (external mode only), e.g. ws://toxiproxy:9000/session.
+	// Target, in external mode, is the WebSocket URL of the server under
+	// test; the Toxiproxy proxy is pointed at it and clients dial the proxy.
+	// Empty means wschaos's own fault server behind the external Toxiproxy.
 	Target string
-	// Toxiproxy is the Toxiproxy API URL (external mode only).
+	// Toxiproxy is the Toxiproxy API URL (external mode, required).
 	Toxiproxy string
 	// Proxy is the name of the Toxiproxy proxy to inject toxics on (external
 	// mode); default "wschaos_session", the one toxiproxy.json declares.
@@ -80,7 +81,7 @@ type Backoff struct {
 type Load struct {
 	// Clients is the number of reconnecting clients (default 4).
 	Clients int
-	// Channels each client attaches to (default 2).
+	// Channels each client attaches to (default 2, at least 1).
 	Channels int
 	// Up is messages per second each client publishes (default 5).
 	Up float64

@@ -1,0 +1,86 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteSummary writes the end-of-run table for a terminal: the verdict, the
+// SLO table, message counts per direction, recovery and uptime, and client
+// outcomes.
+func WriteSummary(w io.Writer, r *Report) error {
+	verdict := "PASS"
+	if !r.Pass {
+		verdict = "FAIL"
+	}
+	var b strings.Builder
+	short := ""
+	if r.Scenario.Short {
+		short = " --short"
+	}
+	fmt.Fprintf(&b, "\n%s: %s (%s%s, seed %d, %s stack) in %s\n\n", verdict, r.Scenario.Name, r.Scenario.Source, short,
+		r.Scenario.Seed, r.Stack.Mode, msDuration(r.DurationMS))
+
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  SLO\tOBSERVED\tRESULT")
+	for _, s := range r.SLOs {
+		res := "pass"
+		if !s.Pass {
+			res = "FAIL"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Name, s.ObservedText, res)
+	}
+	tw.Flush()
+
+	b.WriteString("\n")
+	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  messages\tsent\tacked\tdelivered\tlost\tduplicated\treordered\thanded back\t")
+	for _, d := range []struct {
+		name string
+		c    DirectionCounts
+	}{{"up", r.Messages.Up}, {"down", r.Messages.Down}} {
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", d.name, d.c.Sent, d.c.Acked, d.c.Delivered, d.c.Lost,
+			d.c.Duplicated, d.c.Reordered, d.c.HandedBack)
+	}
+	tw.Flush()
+
+	rc := r.Recovery
+	fmt.Fprintf(&b, "\n  recovery   %d samples: p50 %s  p90 %s  p99 %s  max %s", rc.Count,
+		msDuration(rc.P50MS), msDuration(rc.P90MS), msDuration(rc.P99MS), msDuration(rc.MaxMS))
+	if rc.Unrecovered > 0 {
+		fmt.Fprintf(&b, "  (%d unrecovered)", rc.Unrecovered)
+	}
+	fmt.Fprintf(&b, "\n  uptime     %.3f%% (%.3f%% outside injected outages)\n",
+		r.Uptime.IncludingOutages*100, r.Uptime.ExcludingOutages*100)
+
+	states := map[string]int{}
+	attempts := 0
+	for _, c := range r.Clients {
+		states[c.FinalState]++
+		attempts += c.Attempts
+	}
+	var parts []string
+	for _, s := range []string{"connected", "connecting", "reconnecting", "failed", "closed"} {
+		if states[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", states[s], s))
+		}
+	}
+	fmt.Fprintf(&b, "  clients    %d: %s; %d dial attempts\n", len(r.Clients), strings.Join(parts, ", "), attempts)
+	fmt.Fprintf(&b, "  faults     %d injected; backoff: %d delays observed, %d outside the configured distribution\n",
+		len(r.Faults), len(r.Backoff.Observations), r.Backoff.Violations)
+	for _, e := range r.Errors {
+		fmt.Fprintf(&b, "  error      %s\n", e)
+	}
+	_, err := io.WriteString(w, b.String())
+	if err != nil {
+		return fmt.Errorf("report: failed to write summary: %w", err)
+	}
+	return nil
+}
+
+func msDuration(ms float64) string {
+	return time.Duration(ms * float64(time.Millisecond)).Round(time.Millisecond).String()
+}
