@@ -46,6 +46,7 @@ func TestAdminEndpoints(t *testing.T) {
 	a := dial(t, s.SessionURL())
 	wa := a.hello()
 	dial(t, s.EchoURL())
+	waitConnected(t, s, 2)
 
 	var ok map[string]bool
 	if st := call(t, hc, "GET", base+"/healthz", "", "", &ok); st != 200 || !ok["ok"] {

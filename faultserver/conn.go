@@ -216,7 +216,7 @@ func (c *conn) unstall() bool {
 		c.stallMu.Unlock()
 		return false
 	}
-	close(c.stallCh)
+	ch := c.stallCh
 	c.stallCh = nil
 	if c.stallTimer != nil {
 		c.stallTimer.Stop()
@@ -226,8 +226,9 @@ func (c *conn) unstall() bool {
 	select {
 	case <-c.done:
 	default:
-		c.s.emit(Event{Kind: EventUnstall, Conn: c.id})
+		c.s.emit(Event{Kind: EventUnstall, Conn: c.id}) // logged before anything moves again
 	}
+	close(ch)
 	return true
 }
 

@@ -25,6 +25,7 @@ func TestDropAllConnectionsAbruptly(t *testing.T) {
 	s := start(t, Config{})
 	peers := []*peer{dial(t, s.SessionURL()), dial(t, s.SessionURL()), dial(t, s.EchoURL())}
 	peers[0].hello()
+	waitConnected(t, s, 3)
 	mark := lastID(s)
 	n, err := s.DropConnections(ctxT(t), AllConnections)
 	if err != nil || n != 3 {
@@ -60,6 +61,7 @@ func TestDropBySessionAndFraction(t *testing.T) {
 	for range 3 {
 		dial(t, s.EchoURL())
 	}
+	waitConnected(t, s, 4)
 	// 4 open connections (b and 3 echo): half is exactly 2.
 	if n, err = s.DropConnections(ctxT(t), RandomFraction(0.5)); err != nil || n != 2 {
 		t.Fatalf("drop fraction = %d, %v; want 2", n, err)
@@ -463,9 +465,8 @@ func TestEchoEndpoint(t *testing.T) {
 		if err := e.ws.WriteMessage(m.typ, []byte(m.data)); err != nil {
 			t.Fatal(err)
 		}
-		data := <-e.frames
-		if string(data) != m.data {
-			t.Fatalf("echo: %q, want %q", data, m.data)
+		if f := <-e.frames; f.typ != m.typ || string(f.data) != m.data {
+			t.Fatalf("echo: type %d %q, want %d %q", f.typ, f.data, m.typ, m.data)
 		}
 	}
 	if got := s.Stats().EchoedFrames; got != 2 {

@@ -113,15 +113,18 @@ func (s *Server) sessionLocked(c *conn, t protocol.Type) *session {
 	return c.sess
 }
 
+// Each handler logs its event before queuing its reply: a client that has
+// seen the reply can rely on the event being in the log.
+
 func (s *Server) onHello(c *conn, m protocol.Hello) {
 	s.unbindLocked(c)
 	ss := s.newSessionLocked(c, m.ClientID)
 	c.sess = ss
+	s.emit(Event{Kind: EventHello, Conn: c.id, Session: ss.id, Detail: m.ClientID})
 	s.sendLocked(c, protocol.Welcome{
 		Session: ss.id, Token: ss.token,
 		HeartbeatMS: s.cfg.Heartbeat.Milliseconds(), ResumeTTLMS: s.cfg.SessionTTL.Milliseconds(),
 	})
-	s.emit(Event{Kind: EventHello, Conn: c.id, Session: ss.id, Detail: m.ClientID})
 }
 
 func (s *Server) onResume(c *conn, m protocol.Resume) {
@@ -131,13 +134,13 @@ func (s *Server) onResume(c *conn, m protocol.Resume) {
 		if why == "wrong token" {
 			reason = "unknown session" // do not confirm that the id exists
 		}
-		s.sendLocked(c, protocol.ResumeFailed{Reason: reason})
 		s.emit(Event{Kind: EventResumeFailed, Conn: c.id, Session: m.Session, Detail: why})
+		s.sendLocked(c, protocol.ResumeFailed{Reason: reason})
 		return
 	}
 	s.bindLocked(c, ss)
-	s.sendLocked(c, protocol.Resumed{Session: ss.id, Acked: ss.acked})
 	s.emit(Event{Kind: EventResume, Conn: c.id, Session: ss.id, Seq: ss.acked})
+	s.sendLocked(c, protocol.Resumed{Session: ss.id, Acked: ss.acked})
 	s.redeliverLocked(c, ss)
 }
 
@@ -150,17 +153,18 @@ func (s *Server) redeliverLocked(c *conn, ss *session) {
 		}
 		ev := Event{Kind: EventRedeliver, Conn: c.id, Session: ss.id, Channel: name,
 			After: sub.delivered, Serial: ch.head, Oldest: ch.oldest()}
+		var frames [][]byte
 		if !ch.reaches(sub.delivered) {
 			ev.ContinuityLost = true // the client's re-attach will be told
 		} else {
-			frames := ch.since(sub.delivered)
-			for _, f := range frames {
-				c.enqueue(websocket.TextMessage, f)
-			}
+			frames = ch.since(sub.delivered)
 			ev.Count = len(frames)
-			s.count.replayed.Add(uint64(len(frames)))
 		}
-		s.emit(ev)
+		s.emit(ev) // before the frames, so a client that sees them finds the event
+		for _, f := range frames {
+			c.enqueue(websocket.TextMessage, f)
+		}
+		s.count.replayed.Add(uint64(len(frames)))
 	}
 }
 
@@ -187,14 +191,14 @@ func (s *Server) onAttach(c *conn, m protocol.Attach) {
 		ch.subs[ss] = struct{}{}
 	}
 	sub.delivered = start
-	s.sendLocked(c, protocol.Attached{Channel: m.Channel, Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost})
 	frames := ch.since(start)
+	s.emit(Event{Kind: EventAttach, Conn: c.id, Session: ss.id, Channel: m.Channel, After: m.After,
+		Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost, Count: len(frames)})
+	s.sendLocked(c, protocol.Attached{Channel: m.Channel, Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost})
 	for _, f := range frames {
 		c.enqueue(websocket.TextMessage, f)
 	}
 	s.count.replayed.Add(uint64(len(frames)))
-	s.emit(Event{Kind: EventAttach, Conn: c.id, Session: ss.id, Channel: m.Channel, After: m.After,
-		Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost, Count: len(frames)})
 }
 
 func (s *Server) onDetach(c *conn, m protocol.Detach) {
@@ -206,8 +210,8 @@ func (s *Server) onDetach(c *conn, m protocol.Detach) {
 	if ch := s.channels[m.Channel]; ch != nil {
 		delete(ch.subs, ss)
 	}
-	s.sendLocked(c, protocol.Detached{Channel: m.Channel})
 	s.emit(Event{Kind: EventDetach, Conn: c.id, Session: ss.id, Channel: m.Channel})
+	s.sendLocked(c, protocol.Detached{Channel: m.Channel})
 }
 
 func (s *Server) onPublish(c *conn, m protocol.Publish) {
@@ -218,8 +222,8 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 	switch {
 	case m.Seq <= ss.acked:
 		s.count.duplicatesDropped.Add(1)
-		s.sendLocked(c, protocol.Ack{Seq: ss.acked})
 		s.emit(Event{Kind: EventDuplicate, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq})
+		s.sendLocked(c, protocol.Ack{Seq: ss.acked})
 		return
 	case m.Seq > ss.acked+1:
 		s.protocolErrorLocked(c, protocol.CodeBadFrame,
@@ -228,12 +232,13 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 		return
 	}
 	ss.acked = m.Seq
-	s.sendLocked(c, protocol.Ack{Seq: m.Seq})
 	if s.faults.lossy.dropLocked(m.Channel) {
 		s.count.lossyDropped.Add(1)
 		s.emit(Event{Kind: EventLossyDrop, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq})
+		s.sendLocked(c, protocol.Ack{Seq: m.Seq})
 		return
 	}
+	s.sendLocked(c, protocol.Ack{Seq: m.Seq})
 	s.count.publishesAccepted.Add(1)
 	ch := s.channelLocked(m.Channel)
 	frame, err := protocol.Encode(protocol.ChannelMessage{Channel: m.Channel, Serial: ch.head + 1, Data: m.Data})

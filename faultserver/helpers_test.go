@@ -63,8 +63,13 @@ func start(t testing.TB, cfg Config) *Server {
 type peer struct {
 	t      testing.TB
 	ws     *websocket.Conn
-	frames chan []byte
+	frames chan frame
 	err    chan error // the read error that ended the reader
+}
+
+type frame struct {
+	typ  int
+	data []byte
 }
 
 func dial(t testing.TB, url string) *peer {
@@ -76,17 +81,17 @@ func dial(t testing.TB, url string) *peer {
 	if err != nil {
 		t.Fatalf("dial %s: %v", url, err)
 	}
-	p := &peer{t: t, ws: ws, frames: make(chan []byte, 1024), err: make(chan error, 1)}
+	p := &peer{t: t, ws: ws, frames: make(chan frame, 1024), err: make(chan error, 1)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for {
-			_, data, err := ws.ReadMessage()
+			typ, data, err := ws.ReadMessage()
 			if err != nil {
 				p.err <- err
 				return
 			}
-			p.frames <- data
+			p.frames <- frame{typ, data}
 		}
 	}()
 	t.Cleanup(func() {
@@ -128,8 +133,8 @@ func (p *peer) tryRecv(wait time.Duration) (protocol.Message, error) {
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
-	case data := <-p.frames:
-		return protocol.Decode(data)
+	case f := <-p.frames:
+		return protocol.Decode(f.data)
 	case err := <-p.err:
 		p.err <- err // keep it for later callers
 		return nil, err
@@ -244,4 +249,21 @@ func newHTTPClient(t testing.TB) *http.Client {
 
 func websocketDial(url string) (*websocket.Conn, *http.Response, error) {
 	return websocket.DefaultDialer.Dial(url, nil)
+}
+
+// waitConnected waits until the server has registered n open connections: a
+// client's dial returns before the server's handler has adopted the socket.
+func waitConnected(t testing.TB, s *Server, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), ioWait)
+	defer cancel()
+	for {
+		id := lastID(s) // before the check, so no event slips between them
+		if s.Stats().Connections == n {
+			return
+		}
+		if _, err := s.WaitEvent(ctx, id, func(Event) bool { return true }); err != nil {
+			t.Fatalf("waiting for %d connections (have %d): %v", n, s.Stats().Connections, err)
+		}
+	}
 }

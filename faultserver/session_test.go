@@ -246,3 +246,29 @@ func TestDetachStopsDelivery(t *testing.T) {
 	a.publish(1, "c", "x")
 	a.quiet(100 * time.Millisecond)
 }
+
+func TestResumeBeyondHistoryRedeliversNothing(t *testing.T) {
+	s := start(t, Config{HistorySize: 2})
+	sub := dial(t, s.SessionURL())
+	w := sub.hello()
+	sub.attach("c", 0)
+	sub.ws.Close()
+	waitEvent(t, s, 0, EventDisconnect)
+	pub := dial(t, s.SessionURL())
+	pub.hello()
+	for seq := uint64(1); seq <= 4; seq++ { // history keeps 3 and 4 only
+		pub.publish(seq, "c", "m")
+	}
+	again := dial(t, s.SessionURL())
+	again.send(protocol.Resume{Session: w.Session, Token: w.Token})
+	expect[protocol.Resumed](again)
+	again.quiet(100 * time.Millisecond) // a partial replay would hide the hole
+	e := waitEvent(t, s, 0, EventRedeliver)
+	if !e.ContinuityLost || e.Count != 0 || e.Oldest != 3 {
+		t.Fatalf("redeliver event %+v", e)
+	}
+	// The client's re-attach is told.
+	if at := again.attach("c", 0); !at.ContinuityLost || at.Oldest != 3 || at.Serial != 4 {
+		t.Fatalf("attached %+v", at)
+	}
+}

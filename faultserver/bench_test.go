@@ -1,0 +1,168 @@
+package faultserver
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/gorilla/websocket"
+	"github.com/wschaos/wschaos/protocol"
+)
+
+const benchSubs = 4
+
+// BenchmarkFanOut measures publish -> ack -> fan-out through the fault
+// server: one publisher (at most 256 unacked publishes in flight) and
+// benchSubs attached subscribers. deliveries/s counts frames received by
+// subscribers.
+func BenchmarkFanOut(b *testing.B) {
+	s := start(b, Config{SendQueue: 1 << 20, EventLogSize: 100})
+	pub := mustDial(b, s.SessionURL())
+	sendMsg(b, pub, protocol.Hello{})
+	readN(b, pub, 1)
+	subs := make([]*websocket.Conn, benchSubs)
+	for i := range subs {
+		subs[i] = mustDial(b, s.SessionURL())
+		sendMsg(b, subs[i], protocol.Hello{})
+		sendMsg(b, subs[i], protocol.Attach{Channel: "bench"})
+		readN(b, subs[i], 2)
+	}
+	payload := make([]byte, 64)
+	runFanOut(b, subs, func(i int) { // publisher writes
+		sendMsg(b, pub, protocol.Publish{Seq: uint64(i + 1), Channel: "bench", Data: payload})
+	}, func(n int) { readN(b, pub, n) }) // publisher reads acks
+}
+
+// BenchmarkRawGorillaFanOut is the baseline: a bare gorilla server that
+// writes each frame it reads to every subscriber, with no protocol, no acks,
+// no history.
+func BenchmarkRawGorillaFanOut(b *testing.B) {
+	var mu sync.Mutex
+	var subs []*websocket.Conn
+	up := websocket.Upgrader{}
+	ready := make(chan struct{}, benchSubs)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/sub", func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		mu.Lock()
+		subs = append(subs, ws)
+		mu.Unlock()
+		ready <- struct{}{}
+		for { // drain control frames until closed
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	})
+	mux.HandleFunc("/pub", func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		for {
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			for _, s := range subs {
+				_ = s.WriteMessage(websocket.TextMessage, data)
+			}
+			mu.Unlock()
+		}
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{Handler: mux}
+	go hs.Serve(ln)
+	b.Cleanup(func() { hs.Close() })
+	base := "ws://" + ln.Addr().String()
+	clients := make([]*websocket.Conn, benchSubs)
+	for i := range clients {
+		clients[i] = mustDial(b, base+"/sub")
+		<-ready
+	}
+	pub := mustDial(b, base+"/pub")
+	frame, _ := protocol.Encode(protocol.ChannelMessage{Channel: "bench", Serial: 1, Data: make([]byte, 64)})
+	runFanOut(b, clients, func(int) {
+		if err := pub.WriteMessage(websocket.TextMessage, frame); err != nil {
+			b.Fatal(err)
+		}
+	}, func(int) {})
+	mu.Lock()
+	for _, s := range subs {
+		s.Close()
+	}
+	mu.Unlock()
+}
+
+// runFanOut publishes b.N messages and waits until every subscriber has read
+// b.N frames. publish(i) sends message i; acked(n) reads n acks, keeping at
+// most 256 publishes unacked.
+func runFanOut(b *testing.B, subs []*websocket.Conn, publish func(i int), acked func(n int)) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for _, ws := range subs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range b.N {
+				if _, _, err := ws.ReadMessage(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	const window = 256
+	for i := range b.N {
+		publish(i)
+		if i >= window {
+			acked(1)
+		}
+	}
+	acked(min(b.N, window))
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*len(subs))/b.Elapsed().Seconds(), "deliveries/s")
+}
+
+func mustDial(b *testing.B, url string) *websocket.Conn {
+	b.Helper()
+	ws, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	if resp != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ws.Close() })
+	return ws
+}
+
+func sendMsg(b *testing.B, ws *websocket.Conn, m protocol.Message) {
+	frame, err := protocol.Encode(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := ws.WriteMessage(websocket.TextMessage, frame); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func readN(b *testing.B, ws *websocket.Conn, n int) {
+	for range n {
+		if _, _, err := ws.ReadMessage(); err != nil {
+			b.Fatal("read " + strconv.Itoa(n) + ": " + err.Error())
+		}
+	}
+}
