@@ -31,13 +31,19 @@
 //     after = 0 means "from now on" for a session new to the channel; for a
 //     session already attached (a resumed one) it means "from my last
 //     deliver_ack". If history no longer reaches N+1, attached carries
-//     continuity_lost = true and oldest = the first retained serial.
+//     continuity_lost = true. attached.serial is the channel head and
+//     attached.oldest the first retained serial (head+1 when none is).
 //   - deliver_ack records per session and channel what the client has
 //     delivered. After resume the server redelivers, per attached channel,
 //     everything after the last deliver_ack when history still reaches it
 //     (otherwise nothing; the client's re-attach reports continuity_lost).
 //     A client that also re-attaches may therefore see serials twice and must
 //     skip those it already delivered, as the protocol requires anyway.
+//   - Lossy mode's skip_every leaves a serial gap on the live stream; the
+//     message stays in history, so a client that re-attaches on gaps heals
+//     it. drop_every is the true loss: acked, never stored.
+//   - Every handler logs its event before queuing its reply, so a client
+//     that has seen a reply finds the event in the log.
 //   - A connection whose send queue overflows (Config.SendQueue frames) is
 //     dropped as a slow consumer; its session redelivers on resume.
 //

@@ -481,3 +481,22 @@ func TestEchoEndpoint(t *testing.T) {
 		t.Fatalf("healthz %d", resp.StatusCode)
 	}
 }
+
+func TestRestartCancelledComesBackAtOnce(t *testing.T) {
+	s := start(t, Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Restart(ctx, time.Hour) }()
+	waitEvent(t, s, 0, EventRestartDown)
+	if err := s.Restart(context.Background(), 0); !errors.Is(err, ErrRestartInProgress) {
+		t.Fatalf("second restart: %v, want ErrRestartInProgress", err)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Restart = %v, want context.Canceled", err)
+	}
+	dial(t, s.SessionURL()).hello() // back up despite the hour asked for
+	if s.Stats().Restarts != 1 {
+		t.Fatalf("restarts %d", s.Stats().Restarts)
+	}
+}
