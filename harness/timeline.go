@@ -223,6 +223,10 @@ func (s *Stack) RunTimeline(ctx context.Context, start time.Time, t Timeline, lo
 		}
 		live[a.step] = active{entry: log.start(e), undo: undo}
 	}
+	// Faults without a duration stay until ctx ends.
+	if len(live) > 0 {
+		<-ctx.Done()
+	}
 	// Undo what is left, in reverse order of application.
 	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
