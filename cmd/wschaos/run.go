@@ -1,19 +1,273 @@
 package main
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/internal/report"
+	"github.com/wschaos/wschaos/internal/scenario"
 )
 
+// runFlags are the options of `wschaos run`.
+type runFlags struct {
+	list, short, check, quiet bool
+	seed                      uint64
+	jsonPath, junitPath       string
+	htmlPath                  string
+	stack                     stackOverride
+}
+
 func newRunCommand() *cobra.Command {
-	return &cobra.Command{
+	var f runFlags
+	cmd := &cobra.Command{
 		Use:   "run [FILE|NAME]",
 		Short: "Run a chaos scenario and check its SLOs",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "wschaos run: coming in a later issue (scenarios and SLO gating)")
+		Long: `run replays a scenario: it starts the stack (the embedded fault server behind
+an in-process Toxiproxy, or an external Toxiproxy), connects reconnecting
+clients, publishes both ways, injects the scenario's faults on their timeline,
+and checks the scenario's SLOs. With no argument it runs the built-in
+"default" scenario (about 25 seconds).
+
+FILE is a scenario file (docs/SCENARIO.md); NAME is a built-in (see --list).
+
+Progress goes to stderr (a live status line on a terminal, a line every few
+seconds otherwise); the SLO table goes to stdout.
+
+Exit status: 0 every SLO held, 1 an SLO failed (or the run could not
+complete), 2 usage or configuration error (bad flag, invalid scenario).`,
+		Example: `  wschaos run                                  # the default scenario
+  wschaos run --list                           # built-in scenarios
+  wschaos run server-restart --short           # a built-in, scaled down for CI
+  wschaos run my-outage.yaml --html out.html --junit junit.xml --report-json report.json
+  wschaos run blackhole --toxiproxy http://127.0.0.1:8474 --proxy wschaos_session`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := cobra.MaximumNArgs(1)(cmd, args); err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
 			return nil
 		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			arg := ""
+			if len(args) == 1 {
+				arg = args[0]
+			}
+			return runRun(cmd.Context(), cmd, f, arg)
+		},
 	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.list, "list", false, "list the built-in scenarios and exit")
+	fl.BoolVar(&f.short, "short", false, "scale the scenario down for CI (shorter timeline, fewer clients; SLOs unchanged)")
+	fl.BoolVar(&f.check, "check", false, "validate the scenario and exit without running it")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no live progress")
+	fl.Uint64Var(&f.seed, "seed", 0, "seed for the fault server's random choices (default: the scenario's seed, else random; printed either way)")
+	fl.StringVar(&f.jsonPath, "report-json", "", "write the JSON report (docs/REPORT.md) to this file ('-' for stdout)")
+	fl.StringVar(&f.junitPath, "junit", "", "write JUnit XML (one test case per SLO) to this file")
+	fl.StringVar(&f.htmlPath, "html", "", "write the self-contained HTML report to this file")
+	fl.StringVar(&f.stack.toxiproxy, "toxiproxy", "", "use the external Toxiproxy at this API URL (external mode)")
+	fl.StringVar(&f.stack.proxy, "proxy", "", "with --toxiproxy: the existing proxy to use (e.g. wschaos_session from toxiproxy.json)")
+	fl.StringVar(&f.stack.target, "target", "", "with --toxiproxy: the WebSocket URL of the server under test (network faults only)")
+	// Bad flags are usage errors: exit 2, like every other config mistake.
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see wschaos run --help)", err)}
+	})
+	return cmd
+}
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) error {
+	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if f.list {
+		if arg != "" {
+			return usageErr("--list takes no scenario argument")
+		}
+		return listBuiltins(out)
+	}
+	s, err := scenario.Resolve(arg)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	if f.short {
+		s = s.Short()
+	}
+	if err := applyStack(s, f.stack); err != nil {
+		return err
+	}
+	seed := f.seed
+	if !cmd.Flags().Changed("seed") {
+		seed = s.Seed
+		if !s.HasSeed {
+			seed = randomSeed()
+		}
+	}
+	plan, err := buildPlan(s, seed)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	if err := plan.Validate(); err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", s.Source, err)}
+	}
+	for _, p := range []string{f.jsonPath, f.junitPath, f.htmlPath} {
+		if err := checkOutputPath(p); err != nil {
+			return err
+		}
+	}
+	if f.check {
+		fmt.Fprintf(out, "%s: valid (%s, %d clients, %d faults, %d SLOs)\n", s.Source, s.Load.Duration, s.Load.Clients, len(s.Timeline), len(s.SLOs))
+		return nil
+	}
+
+	fmt.Fprintf(errOut, "wschaos run %s (%s): %s, %d clients x %d channels, %d faults, %s stack, seed %d\n",
+		s.Name, s.Source, s.Load.Duration, s.Load.Clients, s.Load.Channels, len(s.Timeline), s.Stack.Mode, seed)
+	mode := detectProgress(errOut)
+	if f.quiet {
+		mode = progressNone
+	}
+	pp := newProgressPrinter(errOut, mode)
+	res, err := harness.Run(ctx, plan, harness.RunOptions{Progress: pp.update, KeepRecords: true})
+	pp.finish()
+	if err != nil {
+		if errors.Is(err, harness.ErrInvalidPlan) || errors.Is(err, harness.ErrInvalidFault) {
+			return &exitError{code: exitUsage, err: err}
+		}
+		return &exitError{code: exitFailed, err: fmt.Errorf("run failed: %w", err)}
+	}
+	info := runInfo{scenario: s, short: f.short, seed: seed, toxiproxy: s.Stack.Toxiproxy, target: s.Stack.Target}
+	if s.Stack.Mode == scenario.StackEmbedded {
+		info.toxiproxy = "embedded"
+	}
+	r := buildReport(info, plan.Client, res)
+	res.Records = nil // the report has what it needs; let the records go
+
+	if err := report.WriteSummary(out, r); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if err := writeOutputs(out, f, r); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if !r.Pass {
+		return &exitError{code: exitFailed}
+	}
+	return nil
+}
+
+// applyStack applies --toxiproxy/--proxy/--target and checks the result,
+// since the scenario file was validated without them.
+func applyStack(s *scenario.Scenario, o stackOverride) error {
+	if o.toxiproxy == "" && (o.proxy != "" || o.target != "") && s.Stack.Mode != scenario.StackExternal {
+		return usageErr("--proxy and --target need --toxiproxy (or a scenario with stack mode external)")
+	}
+	s.Stack = o.apply(s.Stack)
+	if s.Stack.Mode != scenario.StackExternal {
+		return nil
+	}
+	if !strings.HasPrefix(s.Stack.Toxiproxy, "http://") && !strings.HasPrefix(s.Stack.Toxiproxy, "https://") {
+		return usageErr("--toxiproxy %q: want an http:// or https:// URL", s.Stack.Toxiproxy)
+	}
+	if s.Stack.Target == "" {
+		return nil
+	}
+	if !strings.HasPrefix(s.Stack.Target, "ws://") && !strings.HasPrefix(s.Stack.Target, "wss://") {
+		return usageErr("--target %q: want a ws:// or wss:// URL", s.Stack.Target)
+	}
+	for _, st := range s.Timeline {
+		if info, _ := scenario.LookupFault(st.Fault); !info.Network {
+			return usageErr("%s:%d: timeline[%d]: %s is a fault-server action; with --target only network faults apply",
+				st.Pos.File, st.Pos.Line, st.Index, st.Fault)
+		}
+	}
+	return nil
+}
+
+func randomSeed() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail on supported platforms
+	return binary.LittleEndian.Uint64(b[:]) >> 1
+}
+
+// checkOutputPath fails early, before a run, when an output cannot be
+// written: a missing directory is a usage error, not a lost report.
+func checkOutputPath(p string) error {
+	if p == "" || p == "-" {
+		return nil
+	}
+	dir := filepath.Dir(p)
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return usageErr("cannot write %s: directory %s does not exist", p, dir)
+	}
+	return nil
+}
+
+func writeOutputs(stdout io.Writer, f runFlags, r *report.Report) error {
+	outputs := []struct {
+		path  string
+		write func(io.Writer, *report.Report) error
+	}{
+		{f.jsonPath, report.WriteJSON},
+		{f.junitPath, report.WriteJUnit},
+		{f.htmlPath, report.WriteHTML},
+	}
+	var errs []error
+	for _, o := range outputs {
+		if o.path == "" {
+			continue
+		}
+		if o.path == "-" {
+			errs = append(errs, o.write(stdout, r))
+			continue
+		}
+		errs = append(errs, writeFile(o.path, r, o.write))
+	}
+	return errors.Join(errs...)
+}
+
+func writeFile(path string, r *report.Report, write func(io.Writer, *report.Report) error) (err error) {
+	fh, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("failed to create report: %w", err)
+	}
+	defer func() {
+		if cerr := fh.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("failed to write report %s: %w", path, cerr)
+		}
+	}()
+	return write(fh, r)
+}
+
+func listBuiltins(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tLENGTH\tSHORT\tCLIENTS\tDESCRIPTION")
+	for _, info := range scenario.Builtins() {
+		s, err := scenario.Builtin(info.Name)
+		if err != nil {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t%s\n", info.Name, info.Description)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", s.Name, s.Load.Duration, s.Short().Load.Duration, s.Load.Clients, firstSentence(s.Description))
+	}
+	if err := tw.Flush(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	return nil
+}
+
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
 }

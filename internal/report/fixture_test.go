@@ -6,6 +6,8 @@ import (
 
 func ptr(f float64) *float64 { return &f }
 
+func iptr(n int) *int { return &n }
+
 // sample is a deterministic report shaped like a real run: two faults, three
 // clients (one failed), recoveries and backoff observations, one failed SLO.
 func sample() *Report {
@@ -23,7 +25,7 @@ func sample() *Report {
 		},
 		Metrics: map[string]float64{"lost": 2, "recovery_p99": 1.5},
 		Messages: Messages{
-			Up:   DirectionCounts{Sent: 100, Acked: 98, Delivered: 98, Lost: 2, HandedBack: 0},
+			Up:   DirectionCounts{Sent: 100, Acked: iptr(98), Delivered: 98, Lost: 2, HandedBack: 0},
 			Down: DirectionCounts{Sent: 200, Delivered: 200},
 		},
 		Recovery: Recovery{Count: 3, Unrecovered: 1, P50MS: 800, P90MS: 1400, P99MS: 1500, MaxMS: 1500, MeanMS: 1000,

@@ -13,8 +13,9 @@ import (
 var htmlSource string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"ms":  msDuration,
-	"pct": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 2, 64) + "%" },
+	"ms":    msDuration,
+	"count": Count,
+	"pct":   func(f float64) string { return strconv.FormatFloat(f*100, 'f', 2, 64) + "%" },
 }).Parse(htmlSource))
 
 type legendEntry struct{ Name, Color string }

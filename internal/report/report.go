@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 )
 
@@ -36,7 +37,7 @@ type Report struct {
 	Faults   []Fault            `json:"faults"`
 	Backoff  Backoff            `json:"backoff"`
 	// Errors lists problems the run met that did not stop it (a fault that
-	// could not be applied, say). Empty on a clean run.
+	// could not be applied, say). Empty on a clean run; any error fails it.
 	Errors []string `json:"errors"`
 }
 
@@ -102,9 +103,10 @@ type Messages struct {
 // DirectionCounts are the checker's counts for one direction.
 type DirectionCounts struct {
 	Sent int `json:"sent"`
-	// Acked counts server acknowledgements (up only; 0 down).
-	Acked     int `json:"acked"`
-	Delivered int `json:"delivered"`
+	// Acked counts acknowledgements seen; null when the harness did not
+	// record them (it records deliveries, which is what loss is judged on).
+	Acked     *int `json:"acked"`
+	Delivered int  `json:"delivered"`
 	// Lost are messages neither delivered nor handed back.
 	Lost       int `json:"lost"`
 	Duplicated int `json:"duplicated"`
@@ -221,7 +223,9 @@ type BackoffObservation struct {
 func (r *Report) Finish() {
 	r.SchemaVersion = SchemaVersion
 	r.DurationMS = MS(r.End.Sub(r.Start))
-	r.Pass = len(r.SLOs) > 0
+	// A run with errors did not replay the scenario as written: it cannot
+	// pass, whatever its SLOs say.
+	r.Pass = len(r.SLOs) > 0 && len(r.Errors) == 0
 	for _, s := range r.SLOs {
 		r.Pass = r.Pass && s.Pass
 	}
@@ -263,4 +267,12 @@ func WriteJSON(w io.Writer, r *Report) error {
 		return fmt.Errorf("report: failed to write JSON: %w", err)
 	}
 	return nil
+}
+
+// Count formats an optional count for tables: "-" when absent.
+func Count(n *int) string {
+	if n == nil {
+		return "-"
+	}
+	return strconv.Itoa(*n)
 }

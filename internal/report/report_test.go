@@ -92,6 +92,11 @@ func TestFinish(t *testing.T) {
 	if !r.Pass {
 		t.Error("all SLOs held but Pass is false")
 	}
+	r.Errors = []string{"fault 1 failed to apply"}
+	r.Finish()
+	if r.Pass {
+		t.Error("a run with errors must not pass")
+	}
 }
 
 func TestJUnitWellFormed(t *testing.T) {

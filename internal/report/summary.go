@@ -42,7 +42,7 @@ func WriteSummary(w io.Writer, r *Report) error {
 		name string
 		c    DirectionCounts
 	}{{"up", r.Messages.Up}, {"down", r.Messages.Down}} {
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", d.name, d.c.Sent, d.c.Acked, d.c.Delivered, d.c.Lost,
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t\n", d.name, d.c.Sent, Count(d.c.Acked), d.c.Delivered, d.c.Lost,
 			d.c.Duplicated, d.c.Reordered, d.c.HandedBack)
 	}
 	tw.Flush()
