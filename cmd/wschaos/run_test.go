@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wschaos/wschaos/client"
+	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/internal/scenario"
+)
+
+// runCLI runs the root command in process with captured output and maps its
+// error to an exit code the way execute does.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRootCommand()
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	code = exitOK
+	if err != nil {
+		code = exitUsage
+		var ex *exitError
+		if errors.As(err, &ex) {
+			code = ex.code
+		}
+		if ex == nil || ex.err != nil {
+			errOut.WriteString(err.Error())
+		}
+	}
+	return code, out.String(), errOut.String()
+}
+
+func writeScenario(t *testing.T, src string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// tiny is a real run short enough for a unit test: two clients, one drop.
+const tiny = `name: tiny
+client:
+  handshake_timeout: 1s
+  min_uptime: 500ms
+  backoff: {base: 50ms, cap: 500ms}
+  heartbeat: {interval: 500ms, timeout: 1500ms}
+load:
+  clients: 2
+  channels: 1
+  publish: {up: 10, down: 10}
+  duration: 3s
+timeline:
+  - {at: 1s, fault: drop}
+slos:
+  - lost == 0
+  - duplicated == 0
+  - failed_clients == 0
+`
+
+func TestExecuteExitCodes(t *testing.T) {
+	bad := writeScenario(t, "name: bad\nload: {duration: 5 seconds}\nslos: [lost == 0]\n")
+	cases := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"help", []string{"run", "--help"}, exitOK},
+		{"list", []string{"run", "--list"}, exitOK},
+		{"check builtin", []string{"run", "--check", "blackhole"}, exitOK},
+		{"check builtin short", []string{"run", "--check", "--short", "thundering-herd"}, exitOK},
+		{"unknown flag", []string{"run", "--bogus"}, exitUsage},
+		{"bad flag value", []string{"run", "--seed", "abc"}, exitUsage},
+		{"two args", []string{"run", "a", "b"}, exitUsage},
+		{"unknown builtin", []string{"run", "no-such-scenario"}, exitUsage},
+		{"missing file", []string{"run", "missing/dir/s.yaml"}, exitUsage},
+		{"invalid file", []string{"run", bad}, exitUsage},
+		{"list with arg", []string{"run", "--list", "default"}, exitUsage},
+		{"target without toxiproxy", []string{"run", "--check", "--target", "ws://127.0.0.1:1/ws", "default"}, exitUsage},
+		{"bad toxiproxy url", []string{"run", "--check", "--toxiproxy", "127.0.0.1:8474", "default"}, exitUsage},
+		{"server faults with target", []string{"run", "--check", "--toxiproxy", "http://127.0.0.1:1", "--target", "ws://127.0.0.1:1/ws", "server-restart"}, exitUsage},
+		{"output dir missing", []string{"run", "--check", "--html", "/nonexistent-dir/x.html", "default"}, exitUsage},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := execute(context.Background(), c.args); got != c.want {
+				t.Errorf("execute(%q) = %d; want %d", c.args, got, c.want)
+			}
+		})
+	}
+}
+
+func TestRunErrorsNameFileLineField(t *testing.T) {
+	bad := writeScenario(t, "name: bad\nload:\n  duration: 5s\ntimeline:\n  - {at: 9s, fault: drop}\nslos: [lost == 0]\n")
+	code, _, stderr := runCLI(t, "run", bad)
+	if code != exitUsage || !strings.Contains(stderr, bad+":5:") || !strings.Contains(stderr, "timeline[0].at") {
+		t.Fatalf("code %d, stderr %q; want exit 2 naming %s:5 and timeline[0].at", code, stderr, bad)
+	}
+}
+
+func TestRunList(t *testing.T) {
+	code, out, _ := runCLI(t, "run", "--list")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, info := range scenario.Builtins() {
+		if !strings.Contains(out, info.Name) {
+			t.Errorf("--list lacks %s:\n%s", info.Name, out)
+		}
+	}
+}
+
+// TestRunTiny runs a real (3 s) scenario on the embedded stack twice: as
+// written it passes (exit 0); with an impossible SLO added it must fail
+// (exit 1) and say which SLO failed in every output.
+func TestRunTiny(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real run; skipped with -short")
+	}
+	dir := t.TempDir()
+	good := writeScenario(t, tiny)
+	js, junit, html := filepath.Join(dir, "r.json"), filepath.Join(dir, "j.xml"), filepath.Join(dir, "r.html")
+	start := time.Now()
+	code, out, stderr := runCLI(t, "run", "--seed", "7", "--report-json", js, "--junit", junit, "--html", html, good)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("a 3s scenario took %v", d)
+	}
+	if !strings.Contains(out, "PASS: tiny") || !strings.Contains(stderr, "seed 7") {
+		t.Errorf("stdout %q stderr %q", out, stderr)
+	}
+	var rep map[string]any
+	data, err := os.ReadFile(js)
+	if err != nil || json.Unmarshal(data, &rep) != nil {
+		t.Fatalf("JSON report: %v", err)
+	}
+	if rep["pass"] != true || rep["schema_version"] != float64(1) || rep["scenario"].(map[string]any)["seed"] != float64(7) {
+		t.Errorf("report: pass %v version %v", rep["pass"], rep["schema_version"])
+	}
+	if faults := rep["faults"].([]any); len(faults) != 1 {
+		t.Errorf("fault log has %d entries; want 1", len(faults))
+	}
+	if clients := rep["clients"].([]any); len(clients) != 2 {
+		t.Errorf("report has %d clients; want 2", len(clients))
+	}
+	xmlData, _ := os.ReadFile(junit)
+	if err := xml.Unmarshal(xmlData, new(junitProbe)); err != nil {
+		t.Errorf("JUnit: %v", err)
+	}
+	htmlData, _ := os.ReadFile(html)
+	if !bytes.Contains(htmlData, []byte("<svg")) || bytes.Contains(htmlData, []byte("http://")) {
+		t.Errorf("HTML report missing charts or refers to the network")
+	}
+
+	// Negative control: sent == 0 cannot hold while the load publishes.
+	impossible := writeScenario(t, strings.Replace(tiny, "  - lost == 0\n", "  - lost == 0\n  - sent == 0\n", 1))
+	code, out, _ = runCLI(t, "run", "-q", "--junit", junit, impossible)
+	if code != exitFailed {
+		t.Fatalf("impossible SLO: exit %d; want 1\n%s", code, out)
+	}
+	if !strings.Contains(out, "FAIL: tiny") || !strings.Contains(out, "sent == 0") {
+		t.Errorf("summary does not show the failed SLO:\n%s", out)
+	}
+	xmlData, _ = os.ReadFile(junit)
+	if !bytes.Contains(xmlData, []byte(`failures="1"`)) {
+		t.Errorf("JUnit does not count the failure:\n%s", xmlData)
+	}
+}
+
+type junitProbe struct {
+	XMLName xml.Name `xml:"testsuites"`
+}
+
+func TestBuildPlanMapsEveryBuiltin(t *testing.T) {
+	for _, info := range scenario.Builtins() {
+		s, err := scenario.Builtin(info.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range []*scenario.Scenario{s, s.Short()} {
+			p, err := buildPlan(sc, 1)
+			if err != nil {
+				t.Errorf("%s: %v", info.Name, err)
+				continue
+			}
+			if err := p.Validate(); err != nil {
+				t.Errorf("%s: harness rejects the plan: %v", info.Name, err)
+			}
+			if len(p.Timeline) != len(sc.Timeline) || p.Load.Clients != sc.Load.Clients || p.Load.Duration.D() != sc.Load.Duration {
+				t.Errorf("%s: plan %+v does not match scenario", info.Name, p.Load)
+			}
+		}
+	}
+}
+
+func TestHarnessFaultAttributes(t *testing.T) {
+	st := scenario.Step{Fault: "reject", Attributes: map[string]any{"status": int64(503), "retry_after": 3 * time.Second, "count": int64(2)}}
+	f, err := harnessFault(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Kind != harness.FaultReject || f.Status != 503 || f.RetryAfter.D() != 3*time.Second || f.Count != 2 {
+		t.Errorf("fault = %+v", f)
+	}
+	st = scenario.Step{Fault: "latency", Attributes: map[string]any{"latency": 100 * time.Millisecond, "stream": "upstream", "toxicity": 0.5}}
+	if f, err = harnessFault(st); err != nil || f.Latency.D() != 100*time.Millisecond || f.Stream != "upstream" || f.Toxicity != 0.5 {
+		t.Errorf("fault = %+v, %v", f, err)
+	}
+	// An attribute the harness does not know must be an error, not dropped.
+	if _, err := harnessFault(scenario.Step{Fault: "drop", Attributes: map[string]any{"colour": "red"}}); err == nil {
+		t.Error("unknown attribute accepted")
+	}
+}
+
+func TestClientConfig(t *testing.T) {
+	c := clientConfig(scenario.Client{HeartbeatDisabled: true, Overflow: "drop_oldest",
+		Backoff: scenario.Backoff{Jitter: "full", Base: time.Second}})
+	if c.PingInterval >= 0 || c.Queue.Overflow != client.OverflowDropOldest || c.Backoff.Base != time.Second || c.Backoff.Jitter.String() != "full" {
+		t.Errorf("config = %+v", c)
+	}
+}
+
+func TestStatusLine(t *testing.T) {
+	line := statusLine(harness.Progress{Phase: harness.PhaseRun, Elapsed: 1500 * time.Millisecond, Total: 24 * time.Second,
+		Clients: 8, Connected: 7, Sent: 100, InFlight: 3, Faults: []harness.Fault{{Kind: harness.FaultRestart}}})
+	for _, want := range []string{"run", "1.5s/24s", "connected 7/8", "in flight 3", "fault: restart"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("status %q lacks %q", line, want)
+		}
+	}
+	var buf bytes.Buffer
+	p := newProgressPrinter(&buf, progressPlain)
+	now := time.Unix(0, 0)
+	p.now = func() time.Time { return now }
+	p.update(harness.Progress{Phase: harness.PhaseRun})
+	p.update(harness.Progress{Phase: harness.PhaseRun}) // same phase, too soon: skipped
+	now = now.Add(plainEvery)
+	p.update(harness.Progress{Phase: harness.PhaseRun})
+	p.update(harness.Progress{Phase: harness.PhaseDrain}) // phase change: printed
+	p.finish()
+	if n := strings.Count(buf.String(), "\n"); n != 3 {
+		t.Errorf("plain progress printed %d lines; want 3:\n%s", n, buf.String())
+	}
+	buf.Reset()
+	p = newProgressPrinter(&buf, progressTTY)
+	p.update(harness.Progress{Phase: harness.PhaseRun})
+	p.finish()
+	if !strings.HasPrefix(buf.String(), "\r\x1b[K[run") || !strings.HasSuffix(buf.String(), "\n") {
+		t.Errorf("tty progress %q", buf.String())
+	}
+}
