@@ -82,7 +82,7 @@ var _ = Describe("Zero message loss", Label("loss"), func() {
 			{At: ms(300), Duration: ms(400), Fault: harness.Fault{Kind: harness.FaultDelayHandshake, Delay: ms(300)}},
 			{At: ms(300), Fault: harness.Fault{Kind: harness.FaultDrop}},
 		}),
-		Entry("stall", window(harness.Fault{Kind: harness.FaultStall})),
+		Entry("stall longer than the heartbeat timeout", harness.Timeline{{At: ms(200), Duration: ms(900), Fault: harness.Fault{Kind: harness.FaultStall}}}),
 		Entry("forget_sessions with a drop (stateless restart)", harness.Timeline{
 			{At: ms(300), Fault: harness.Fault{Kind: harness.FaultForget}},
 			{At: ms(300), Fault: harness.Fault{Kind: harness.FaultDrop}},
