@@ -123,17 +123,13 @@ func CheckTiming(in TimingInput, recs []Record) TimingReport {
 	var reattached, connected []time.Duration
 	for c, rs := range perClient {
 		ct, ready, conn := clientTiming(in, c, rs, outages)
-		for _, e := range in.Faults {
-			s, ok, unrec := recoveryOf(in, e, ready, conn)
-			if unrec {
-				ct.Unrecovered = true
-			}
-			if ok {
-				s.Client, s.Step, s.Fault = c, e.Step, e.Fault.Kind
-				rep.Recovery = append(rep.Recovery, s)
-				reattached = append(reattached, s.Reattached)
-				connected = append(connected, s.Connected)
-			}
+		samples, unrec := recoveries(in, ready, conn)
+		ct.Unrecovered = unrec
+		for _, s := range samples {
+			s.Client = c
+			rep.Recovery = append(rep.Recovery, s)
+			reattached = append(reattached, s.Reattached)
+			connected = append(connected, s.Connected)
 		}
 		if ct.Unrecovered && ct.FinalState != stateFailed {
 			rep.Unrecovered++
@@ -235,29 +231,34 @@ func readyIntervals(in TimingInput, rs []Record, spans []StateSpan) []interval {
 	return out
 }
 
-// recoveryOf measures a client's recovery from fault e. ok is false when the
-// fault did not disrupt the client; unrecovered is true when the disruption
-// lasted past the end of the run.
-func recoveryOf(in TimingInput, e FaultEntry, ready, conn []interval) (s RecoverySample, ok, unrecovered bool) {
-	end := e.End
-	if end.IsZero() {
-		end = in.End
-	}
-	s.FaultEnd = end
-	// The disruption: the first gap between ready intervals that overlaps
-	// [e.Start, end+Grace].
-	lo, hi := e.Start, end.Add(in.Grace)
+// recoveries measures a client's recoveries. Each gap between ready
+// intervals that overlaps a fault's window [start, end+Grace] is one
+// disruption, attributed to one fault: the latest one to start before the
+// gap began (else the first one overlapping it), so overlapping faults do
+// not count one disruption twice. Gaps no fault explains are not samples.
+// unrecovered is true when a disruption lasted past the end of the run.
+func recoveries(in TimingInput, ready, conn []interval) (out []RecoverySample, unrecovered bool) {
 	gapStart := in.Start
-	for _, iv := range append(ready, interval{in.End, in.End}) {
+	bounds := append(slices.Clone(ready), interval{in.End, in.End})
+	for i, iv := range bounds {
 		gap := interval{gapStart, iv.a}
 		gapStart = iv.b
-		if !gap.a.Before(gap.b) || !gap.a.Before(hi) || gap.b.Before(lo) {
+		if !gap.a.Before(gap.b) {
 			continue
 		}
-		if iv.a.Equal(in.End) && iv.b.Equal(in.End) {
-			return s, false, true
+		e, ok := attribute(in, gap)
+		if !ok {
+			continue
 		}
-		s.Reattached = max(iv.a.Sub(end), 0)
+		if i == len(bounds)-1 {
+			unrecovered = true
+			continue
+		}
+		end := e.End
+		if end.IsZero() {
+			end = in.End
+		}
+		s := RecoverySample{Step: e.Step, Fault: e.Fault.Kind, FaultEnd: end, Reattached: max(iv.a.Sub(end), 0)}
 		s.Connected = s.Reattached
 		for _, c := range conn {
 			if !c.a.Before(gap.a) && !c.a.After(iv.a) {
@@ -265,9 +266,34 @@ func recoveryOf(in TimingInput, e FaultEntry, ready, conn []interval) (s Recover
 				break
 			}
 		}
-		return s, true, false
+		out = append(out, s)
 	}
-	return s, false, false
+	return out, unrecovered
+}
+
+// attribute picks the fault a disruption gap belongs to.
+func attribute(in TimingInput, gap interval) (FaultEntry, bool) {
+	var best FaultEntry
+	found, before := false, false
+	for _, e := range in.Faults {
+		end := e.End
+		if end.IsZero() {
+			end = in.End
+		}
+		if gap.b.Before(e.Start) || gap.a.After(end.Add(in.Grace)) {
+			continue
+		}
+		startedBefore := !e.Start.After(gap.a)
+		switch {
+		case !found:
+		case startedBefore && (!before || e.Start.After(best.Start)):
+		case !startedBefore && !before && e.Start.Before(best.Start):
+		default:
+			continue
+		}
+		best, found, before = e, true, startedBefore
+	}
+	return best, found
 }
 
 // backoffObservations pairs each reconnecting record with the next dial.

@@ -129,3 +129,15 @@ func TestCheckTimingInstantFault(t *testing.T) {
 		t.Fatalf("recovery = %+v, want one sample of 60ms", rep.Recovery)
 	}
 }
+
+// Overlapping faults: one disruption is one sample, attributed to the fault
+// that started last before it (the outage), not also to the latency window.
+func TestCheckTimingOverlappingFaultsCountOnce(t *testing.T) {
+	h, in := outageHistory()
+	in.Faults = append([]FaultEntry{{Step: 1, Fault: Fault{Kind: FaultLatency, Latency: Duration(time.Millisecond)},
+		Start: h.at(200), End: h.at(2500)}}, in.Faults...)
+	rep := CheckTiming(in, h.recs)
+	if len(rep.Recovery) != 1 || rep.Recovery[0].Fault != FaultProxyDown || rep.Recovery[0].Reattached != 350*time.Millisecond {
+		t.Fatalf("recovery = %+v, want one proxy_down sample of 350ms", rep.Recovery)
+	}
+}
