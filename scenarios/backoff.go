@@ -1,0 +1,213 @@
+package scenarios
+
+import (
+	"context"
+	"math"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	. "github.com/onsi/ginkgo/v2" //nolint:revive
+	. "github.com/onsi/gomega"    //nolint:revive
+	"github.com/onsi/gomega/gmeasure"
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/wschaos/wschaos/client"
+	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/harness/stats"
+)
+
+// delayObs is one reconnect delay: scheduled (Event.Delay on entering
+// reconnecting) and observed (from that event to the next TCP dial).
+type delayObs struct {
+	attempt             int
+	prev                time.Duration
+	scheduled, observed time.Duration
+}
+
+// Backoff under test: 40ms doubling to a 160ms cap, so attempts 3 and later
+// sit at the cap. Small enough for ~10 delays per client per second, large
+// enough that the dial overhead (a few ms) is small against every support.
+var backoffUnderTest = client.Backoff{Base: 40 * time.Millisecond, Cap: 160 * time.Millisecond, Multiplier: 2}
+
+// collectDelays runs n clients in parallel against a downed proxy for d and
+// returns every delay whose next dial was seen.
+func collectDelays(ctx context.Context, b client.Backoff, n int, d time.Duration) []delayObs {
+	GinkgoHelper()
+	stack := newStack(harness.StackOptions{})
+	_, err := stack.Apply(ctx, harness.Fault{Kind: harness.FaultProxyDown}, 0)
+	Expect(err).NotTo(HaveOccurred())
+
+	type clientLog struct {
+		mu    sync.Mutex
+		evs   []client.Event
+		dials []time.Time
+	}
+	logs := make([]*clientLog, n)
+	clients := make([]*client.Client, n)
+	for i := range n {
+		l := &clientLog{}
+		logs[i] = l
+		var nd net.Dialer
+		cfg := fastClient()
+		cfg.Backoff = b
+		cfg.OnEvent = func(ev client.Event) {
+			if ev.Kind == client.EventStateChanged && ev.To == client.StateReconnecting {
+				l.mu.Lock()
+				l.evs = append(l.evs, ev)
+				l.mu.Unlock()
+			}
+		}
+		cfg.Dialer = &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			l.mu.Lock()
+			l.dials = append(l.dials, time.Now())
+			l.mu.Unlock()
+			return nd.DialContext(ctx, network, addr)
+		}}
+		c, err := client.New(stack.URL(faultserver.EchoPath), cfg)
+		Expect(err).NotTo(HaveOccurred())
+		clients[i] = c
+	}
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+	for _, c := range clients {
+		Expect(c.Close(context.WithoutCancel(ctx))).To(Succeed())
+	}
+	var out []delayObs
+	for _, l := range logs {
+		l.mu.Lock()
+		var prev time.Duration
+		for _, ev := range l.evs {
+			o := delayObs{attempt: max(ev.Attempt, 1), prev: prev, scheduled: ev.Delay, observed: -1}
+			prev = ev.Delay
+			for _, t := range l.dials {
+				if t.After(ev.Time) {
+					o.observed = t.Sub(ev.Time)
+					break
+				}
+			}
+			if o.observed >= 0 {
+				out = append(out, o)
+			}
+		}
+		l.mu.Unlock()
+	}
+	return out
+}
+
+// pits maps each delay through the CDF of its configured distribution
+// (probability integral transform): uniform on [0, 1] if the delays follow
+// it, whatever the mix of attempts.
+func pits(obs []delayObs, model client.Backoff, shift time.Duration, observed bool) []float64 {
+	u := make([]float64, len(obs))
+	for i, o := range obs {
+		x := o.scheduled
+		if observed {
+			x = o.observed - shift
+		}
+		u[i] = stats.BackoffDist(model, o.attempt, o.prev).PIT(x)
+	}
+	return u
+}
+
+// The KS significance level: a correct client fails a check with
+// probability 1e-4, so four repeats of five modes stay far from a flake.
+const ksAlpha = 1e-4
+
+// overheadTolerance widens the KS bound on observed delays. Observed =
+// scheduled + dial overhead (timer wake-up, state event, dialer setup); the
+// median overhead is subtracted, what is left is its spread. Measured here
+// (2 cores, -race, 40 clients): overhead p50 0.6ms, p99 1.3-2.4ms, max
+// 1.9-3.6ms, and observed D within 0.003 of scheduled D. A 4ms shift moves
+// the CDF of the narrowest support in play (proportional jitter at attempt 1,
+// 20ms wide) by 0.2 at most and the mix of attempts by far less; 0.06 leaves
+// headroom for a machine busy with other tests without hiding a wrong
+// distribution (the negative control's D is 1.0).
+const overheadTolerance = 0.06
+
+var _ = Describe("Backoff timing distributions", Label("backoff"), func() {
+	DescribeTable("reconnect delays follow the configured jitter distribution",
+		func(mode client.JitterMode) {
+			ctx := specContext(30 * time.Second)
+			b := backoffUnderTest
+			b.Jitter = mode
+			obs := collectDelays(ctx, b, 40, 1200*time.Millisecond)
+			Expect(len(obs)).To(BeNumerically(">=", 200), "observed delays")
+
+			var overhead []time.Duration
+			for _, o := range obs {
+				overhead = append(overhead, o.observed-o.scheduled)
+			}
+			ov := stats.Summarize(overhead)
+			scheduled := stats.KSOneSample(pits(obs, b, 0, false), stats.UniformCDF)
+			observed := stats.KSOneSample(pits(obs, b, ov.P50, true), stats.UniformCDF)
+			crit := stats.KSCritical(float64(len(obs)), ksAlpha)
+
+			exp := gmeasure.NewExperiment("backoff " + mode.String())
+			exp.RecordValue("samples", float64(len(obs)))
+			exp.RecordValue("KS D scheduled", scheduled.D, gmeasure.Precision(4))
+			exp.RecordValue("KS p scheduled", scheduled.P, gmeasure.Precision(4))
+			exp.RecordValue("KS D observed", observed.D, gmeasure.Precision(4))
+			exp.RecordValue("KS p observed", observed.P, gmeasure.Precision(4))
+			exp.RecordValue("KS critical D", crit, gmeasure.Precision(4))
+			exp.RecordDuration("overhead p50", ov.P50, gmeasure.Precision(100*time.Microsecond))
+			exp.RecordDuration("overhead p99", ov.P99, gmeasure.Precision(100*time.Microsecond))
+			exp.RecordDuration("overhead max", ov.Max, gmeasure.Precision(100*time.Microsecond))
+			AddReportEntry(exp.Name, exp)
+
+			// The delays the client chose fit the distribution exactly.
+			Expect(scheduled.P).To(BeNumerically(">=", ksAlpha), "scheduled delays: %v", scheduled)
+			// The dials happened when scheduled: never early, a few ms late.
+			Expect(ov.Min).To(BeNumerically(">=", -time.Millisecond), "a dial came before its delay ran out")
+			Expect(ov.P99).To(BeNumerically("<=", 25*time.Millisecond), "dial overhead p99")
+			Expect(observed.D).To(BeNumerically("<=", crit+overheadTolerance), "observed delays: %v", observed)
+
+			// At the cap the delays must stay spread, not collapse onto Cap.
+			var atCap []float64
+			for _, o := range obs {
+				if o.attempt >= 3 {
+					atCap = append(atCap, o.scheduled.Seconds())
+				}
+			}
+			Expect(len(atCap)).To(BeNumerically(">=", 50))
+			d := stats.BackoffDist(b, 3, 160*time.Millisecond)
+			if mode == client.JitterDecorrelated {
+				// Its delays depend on the previous one; the support they
+				// spread over is [Base, Cap].
+				d = stats.DelayDist{Lo: b.Base, Hi: b.Cap}
+			}
+			want := (d.Hi - d.Lo).Seconds() / math.Sqrt(12)
+			Expect(stat.StdDev(atCap, nil)).To(BeNumerically(">=", want/2), "spread at the cap")
+		},
+		Entry("full jitter", client.JitterFull),
+		Entry("equal jitter", client.JitterEqual),
+		Entry("proportional ±25%", client.JitterProportional),
+		Entry("decorrelated", client.JitterDecorrelated),
+	)
+
+	It("fails the full-jitter check for a client with jitter off (negative control)", func(ctx SpecContext) {
+		b := backoffUnderTest
+		b.Jitter = client.JitterNone
+		obs := collectDelays(ctx, b, 40, 1200*time.Millisecond)
+		Expect(len(obs)).To(BeNumerically(">=", 200))
+		full := b
+		full.Jitter = client.JitterFull
+		asFull := stats.KSOneSample(pits(obs, full, 0, false), stats.UniformCDF)
+		AddReportEntry("jitter off judged as full jitter", asFull.String())
+		Expect(asFull.P).To(BeNumerically("<", ksAlpha), "no jitter must not pass as full jitter: %v", asFull)
+		Expect(asFull.D).To(BeNumerically(">", stats.KSCritical(float64(len(obs)), ksAlpha)))
+		// And at the cap every delay is the same value: the collapse the
+		// jittered modes must avoid.
+		var atCap []float64
+		for _, o := range obs {
+			if o.attempt >= 3 {
+				atCap = append(atCap, o.scheduled.Seconds())
+			}
+		}
+		Expect(stat.StdDev(atCap, nil)).To(BeNumerically("<", 1e-6))
+	}, SpecTimeout(30*time.Second))
+})
