@@ -52,6 +52,7 @@ func TestRunExternalToxiproxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real run; skipped with -short")
 	}
+	checkNoLeaks(t)
 	api := startToxiproxy(t)
 	js := filepath.Join(t.TempDir(), "r.json")
 	code, out, stderr := runCLI(t, "run", "-q", "--toxiproxy", api, "--proxy", "wschaos_session", "--report-json", js, writeScenario(t, tiny))

@@ -129,6 +129,7 @@ func TestRunTiny(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real run; skipped with -short")
 	}
+	checkNoLeaks(t)
 	dir := t.TempDir()
 	good := writeScenario(t, tiny)
 	js, junit, html := filepath.Join(dir, "r.json"), filepath.Join(dir, "j.xml"), filepath.Join(dir, "r.html")
