@@ -103,7 +103,10 @@ var _ = Describe("Zero message loss", Label("loss"), func() {
 		res := run(ctx, plan)
 		expectZeroLoss(res)
 		Expect(res.Faults).To(HaveLen(6))
-		Expect(res.Summary.Recoveries).To(BeNumerically(">=", 3*4), "each client recovers from drop, restart, proxy down and close")
+		// Four disruptions per client, but one still recovering when the next
+		// fault hits counts once (CheckTiming attributes a disruption to one
+		// fault), so at least two distinct recoveries per client.
+		Expect(res.Summary.Recoveries).To(BeNumerically(">=", 3*2))
 	}, SpecTimeout(30*time.Second))
 
 	// Negative control: lossy mode acks every 7th publish and drops it. The
