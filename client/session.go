@@ -119,6 +119,7 @@ type Session struct {
 	ctrl    chan protocol.Message // handshake answers, from the reader to opened
 	kick    chan struct{}         // 1-buffered: the pump has work
 	pumpEnd chan struct{}
+	ready   chan struct{} // closed once c is set: the hooks may run before newClient returns
 
 	mu       sync.Mutex
 	id       string // server session id, "" before the first welcome
@@ -179,7 +180,7 @@ func NewSession(url string, cfg SessionConfig) (*Session, error) {
 	}
 	s := &Session{
 		cfg: cfg, log: cfg.Client.Logger, ctrl: make(chan protocol.Message, 4),
-		kick: make(chan struct{}, 1), pumpEnd: make(chan struct{}),
+		kick: make(chan struct{}, 1), pumpEnd: make(chan struct{}), ready: make(chan struct{}),
 		win: newWindow(cfg.Window), space: make(chan struct{}),
 		subs: map[string]*Subscription{}, ackDue: map[*Subscription]struct{}{},
 		repairs: map[*Subscription]struct{}{}, ended: make(chan struct{}),
@@ -194,6 +195,7 @@ func NewSession(url string, cfg SessionConfig) (*Session, error) {
 		return nil, err
 	}
 	s.c = c
+	close(s.ready)
 	go s.pump()
 	return s, nil
 }

@@ -18,6 +18,7 @@ import (
 // writing publications on this connection, resending the unacked window from
 // its oldest entry (the server drops what it already has by seq).
 func (s *Session) opened(ctx context.Context, w frameWriter) error {
+	<-s.ready
 	s.mu.Lock()
 	s.gen++
 	gen, id, token := s.gen, s.id, s.token
@@ -189,6 +190,7 @@ func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, f
 
 // received handles every inbound frame, in order, on the reader goroutine.
 func (s *Session) received(msgType int, data []byte) {
+	<-s.ready
 	m, err := protocol.Decode(data)
 	if err != nil {
 		s.protocolError(fmt.Errorf("client: failed to decode a frame from the server: %w", err))
@@ -318,6 +320,7 @@ func (s *Session) lost(error) {
 // terminated runs once when the transport fails or closes: every unacked
 // publication fails (and is listed by Unacked), every subscription ends.
 func (s *Session) terminated(final State, err error) {
+	<-s.ready
 	endErr := error(ErrClosed)
 	if final == StateFailed {
 		endErr = fmt.Errorf("%w: %w", ErrFailed, err)
