@@ -29,6 +29,10 @@ type Client struct {
 	supDone   chan struct{}
 	closeOnce sync.Once
 
+	// evMu makes a state change and its event one step, so that whoever sees
+	// the new state and then emits is ordered after the state's event.
+	evMu sync.Mutex
+
 	mu          sync.Mutex
 	term        error
 	undelivered []Outbound
@@ -134,6 +138,8 @@ func (c *Client) emit(ev Event) {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
+	c.evMu.Lock()
+	defer c.evMu.Unlock()
 	c.events.push(ev)
 }
 

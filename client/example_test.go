@@ -12,8 +12,10 @@ import (
 	"github.com/wschaos/wschaos/client"
 )
 
-// A client keeps sending through a server restart: what is sent while the
-// server is down waits in the queue and is delivered, in order, once it is back.
+// A client keeps sending through a server restart: what is sent while it is
+// disconnected waits in the queue and is delivered, in order, once the server
+// is back. (Generic mode is at-most-once for frames already written when a
+// connection drops; the session layer closes that gap.)
 func Example() {
 	ctx := context.Background()
 	srv := startRecorder("127.0.0.1:0")
@@ -27,7 +29,11 @@ func Example() {
 	send("one")
 	send("two")
 	srv.waitFor(2)
-	srv = srv.restart(func() { send("three"); send("four") }) // sent while the server is down
+	srv = srv.restart(func() { // while the server is down:
+		_ = c.WaitFor(ctx, client.StateReconnecting) // a frame written before the drop is noticed may be lost
+		send("three")
+		send("four")
+	})
 	srv.waitFor(2)
 	_ = c.Close(ctx)
 	srv.stop()

@@ -134,16 +134,19 @@ func (c *Client) connect() (*liveConn, error) {
 // setState changes the state (dropping repeats and anything after a terminal
 // state) and emits the event. Supervisor goroutine only.
 func (c *Client) setState(to State, ev Event) bool {
+	c.evMu.Lock()
 	from, ok := c.state.update(to)
 	if !ok {
+		c.evMu.Unlock()
 		return false
 	}
 	now := time.Now()
 	c.noteState(from, to, now)
 	ev.Kind, ev.From, ev.To, ev.Time = EventStateChanged, from, to, now
+	c.events.push(ev)
+	c.evMu.Unlock()
 	c.log.Info("websocket state", "url", c.url, "from", from, "to", to, "attempt", ev.Attempt,
 		"delay", ev.Delay, "reason", ev.Reason, "err", ev.Err)
-	c.events.push(ev)
 	return true
 }
 

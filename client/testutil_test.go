@@ -73,6 +73,7 @@ type wsServer struct {
 	status func() (int, http.Header) // if set and code != 0: refuse the upgrade
 
 	mu       sync.Mutex
+	stopped  bool
 	conns    map[*websocket.Conn]struct{}
 	accepted int
 	wg       sync.WaitGroup
@@ -104,21 +105,32 @@ func startServer(t testing.TB, addr string, handle func(*websocket.Conn)) *wsSer
 				return
 			}
 		}
+		s.mu.Lock()
+		if s.stopped {
+			s.mu.Unlock()
+			http.Error(w, "stopping", http.StatusServiceUnavailable)
+			return
+		}
+		s.wg.Add(1) // before stop can start waiting
+		s.mu.Unlock()
+		defer s.wg.Done()
 		ws, err := up.Upgrade(w, r, nil)
 		if err != nil {
 			return
 		}
+		defer ws.Close()
 		s.mu.Lock()
+		if s.stopped { // stop ran between the upgrade and here: drop() missed this one
+			s.mu.Unlock()
+			return
+		}
 		s.conns[ws] = struct{}{}
 		s.accepted++
-		s.wg.Add(1)
 		s.mu.Unlock()
 		defer func() {
-			ws.Close()
 			s.mu.Lock()
 			delete(s.conns, ws)
 			s.mu.Unlock()
-			s.wg.Done()
 		}()
 		s.handle(ws)
 	}))
@@ -151,6 +163,9 @@ func (s *wsServer) drop() {
 
 // stop closes the listener and every connection, and waits for the handlers.
 func (s *wsServer) stop() {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
 	s.srv.Close()
 	s.drop()
 	s.wg.Wait()

@@ -53,12 +53,12 @@ func servePipe(handle func(ws *websocket.Conn)) (*pipeNet, func()) {
 	pn := newPipeNet()
 	var wg sync.WaitGroup
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wg.Add(1)
+		defer wg.Done()
 		ws, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
 		if err != nil {
 			return
 		}
-		wg.Add(1)
-		defer wg.Done()
 		defer ws.Close()
 		handle(ws)
 	})}
