@@ -103,10 +103,12 @@ var _ = Describe("Zero message loss", Label("loss"), func() {
 		res := run(ctx, plan)
 		expectZeroLoss(res)
 		Expect(res.Faults).To(HaveLen(6))
-		// Four disruptions per client, but one still recovering when the next
-		// fault hits counts once (CheckTiming attributes a disruption to one
-		// fault), so at least two distinct recoveries per client.
-		Expect(res.Summary.Recoveries).To(BeNumerically(">=", 3*2))
+		// Five disruptive faults per client, but a client still recovering
+		// when the next fault hits has one disruption (CheckTiming attributes
+		// it to one fault), so how many samples there are depends on timing:
+		// at least one per client, and every client recovered.
+		Expect(res.Summary.Recoveries).To(BeNumerically(">=", 3))
+		Expect(res.Summary.Unrecovered).To(Equal(0))
 	}, SpecTimeout(30*time.Second))
 
 	// Negative control: lossy mode acks every 7th publish and drops it. The
