@@ -20,6 +20,7 @@ func TestScenarios(t *testing.T) {
 var goroutinesAtStart []gleak.Goroutine
 
 var _ = BeforeSuite(func() {
+	gleak.IgnoreGinkgoParallelClient()
 	goroutinesAtStart = gleak.Goroutines()
 })
 
