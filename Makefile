@@ -1,34 +1,52 @@
 # wschaos developer and CI targets. `make help` lists them.
 GO        ?= go
-PKGS      ?= ./...
 FUZZTIME  ?= 30s
 BENCHTIME ?= 1s
 REPORTS   ?= reports
+# Every package but the root Ginkgo suite, which `scenarios` runs with reports.
+UNIT_PKGS  = $(shell $(GO) list ./... | grep -v '^github.com/wschaos/wschaos$$')
+GINKGO     = $(GO) tool ginkgo
 
-.PHONY: help test unit lint vet fmt-check bench fuzz run serve
+.PHONY: help test unit scenarios scenarios-external builtins lint vet fmt-check bench fuzz compose-check run serve
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-test: lint unit ## everything CI runs: lint, then every test under -race
+test: lint unit scenarios ## the tests: gofmt, go vet, every package under -race, the chaos suite
 
-unit: ## go test -race over every package
-	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+unit: ## go test -race over every package but the root suite
+	$(GO) test -race -count=1 -timeout 20m $(UNIT_PKGS)
+
+scenarios: ## the Ginkgo chaos suite on the embedded stack, with JUnit and JSON reports
+	@mkdir -p $(REPORTS)
+	$(GINKGO) --race --timeout=15m --junit-report=$(REPORTS)/scenarios-embedded.xml \
+		--json-report=$(REPORTS)/scenarios-embedded.json .
+
+scenarios-external: ## the chaos suite against a real toxiproxy-server (installs and starts it)
+	JUNIT=$(REPORTS)/scenarios-external.xml ./scripts/ci-external.sh
+
+builtins: ## every built-in scenario through `wschaos run --short`
+	WSCHAOS_E2E=1 $(GO) test -count=1 -timeout 30m -run TestBuiltinsEndToEnd ./cmd/wschaos
 
 lint: fmt-check vet ## gofmt and go vet
 
 vet:
-	$(GO) vet $(PKGS)
+	$(GO) vet ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-bench: ## benchmarks against the raw gorilla/websocket baseline
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+bench: ## benchmarks, each against a raw gorilla/websocket baseline in the same run
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 
-fuzz: ## fuzz the protocol decoder for FUZZTIME
+fuzz: ## fuzz the decoders and parsers, FUZZTIME each
 	$(GO) test ./protocol -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/scenario -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/slo -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+
+compose-check: ## validate docker-compose.yml (needs Debian's docker-compose)
+	docker-compose -f docker-compose.yml config -q
 
 run: ## the main job: wschaos run on the embedded stack
 	$(GO) run ./cmd/wschaos run

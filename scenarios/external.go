@@ -40,7 +40,7 @@ func echoTarget() string {
 var _ = Describe("External Toxiproxy", Label("external"), func() {
 	BeforeEach(func() {
 		if os.Getenv(harness.EnvToxiproxyURL) == "" {
-			Skip("needs a running toxiproxy-server: set " + harness.EnvToxiproxyURL + " (see harness/testdata/ci-external.sh)")
+			Skip("needs a running toxiproxy-server: set " + harness.EnvToxiproxyURL + " (see scripts/ci-external.sh)")
 		}
 	})
 

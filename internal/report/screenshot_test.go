@@ -25,10 +25,14 @@ func findChromium() string {
 // TestHTMLScreenshot renders the sample report in headless Chromium and
 // checks the picture is a real page: the requested size, many colours, a
 // fair share of non-background pixels, and the chart colours present. Set
-// WSCHAOS_SCREENSHOT=path to keep the PNG for a human look.
+// WSCHAOS_SCREENSHOT=path to keep the PNG for a human look; CI sets
+// WSCHAOS_REQUIRE_CHROMIUM so that a missing browser fails instead of skipping.
 func TestHTMLScreenshot(t *testing.T) {
 	bin := findChromium()
 	if bin == "" {
+		if os.Getenv("WSCHAOS_REQUIRE_CHROMIUM") != "" {
+			t.Fatal("WSCHAOS_REQUIRE_CHROMIUM is set but no chromium binary is on PATH")
+		}
 		t.Skip("chromium not installed (Debian: apt-get install -y chromium); skipping the screenshot check")
 	}
 	dir := t.TempDir()

@@ -3,13 +3,14 @@
 # installs it, starts it on loopback with the repository's toxiproxy.json,
 # runs the suite with TOXIPROXY_URL pointing at it, and stops it by PID.
 #
-#   harness/testdata/ci-external.sh                 # labels: external || smoke || loss
-#   LABELS='!storm' harness/testdata/ci-external.sh # any ginkgo label filter
+#   scripts/ci-external.sh                  # the whole suite, external specs included
+#   LABELS='smoke || loss' scripts/ci-external.sh   # any ginkgo label filter
+#   JUNIT=reports/external.xml scripts/ci-external.sh
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 
 port="${TOXIPROXY_PORT:-8474}"
-labels="${LABELS:-external || smoke || loss}"
+labels="${LABELS:-}"
 bin="$(go env GOPATH)/bin"
 
 go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0
@@ -26,4 +27,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-TOXIPROXY_URL="http://127.0.0.1:$port" go tool ginkgo --race --label-filter="$labels" .
+args=(--race --timeout=15m)
+if [ -n "$labels" ]; then args+=(--label-filter="$labels"); fi
+if [ -n "${JUNIT:-}" ]; then mkdir -p "$(dirname "$JUNIT")"; args+=(--junit-report="$JUNIT"); fi
+TOXIPROXY_URL="http://127.0.0.1:$port" go tool ginkgo "${args[@]}" .
