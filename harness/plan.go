@@ -41,8 +41,9 @@ type Plan struct {
 
 // Load is the traffic a run generates. Each client i attaches Channels
 // private channels ("c<i>.<k>"); a server-side agent session, connected to
-// the fault server directly (not through the proxy), attaches them all,
-// publishes the downstream traffic and observes what clients publish.
+// the server directly (the local fault server, or the Stack's Target; not
+// through the proxy), attaches them all, publishes the downstream traffic
+// and observes what clients publish.
 type Load struct {
 	// Clients is the number of session clients. Default 4.
 	Clients int `json:"clients"`
@@ -159,13 +160,27 @@ func (p Plan) Validate() error {
 		return bad("message size %d outside 0..1MiB", p.Load.MessageSize)
 	case p.Timeline.End() > p.Load.Duration.D():
 		return bad("timeline ends at %v, after the load (%v)", p.Timeline.End(), p.Load.Duration)
-	case p.Stack.Target != "":
-		return bad("a run needs the session protocol on a local fault server; use Stack directly for a Target")
 	case p.Client.OnMessage != nil || p.Client.Resubscribe != nil:
 		return bad("Client.OnMessage and Resubscribe must be nil: the session owns every frame")
 	}
 	if err := p.Timeline.Validate(); err != nil {
 		return fmt.Errorf("harness: %w: %w", ErrInvalidPlan, err)
+	}
+	return p.validateTarget()
+}
+
+// validateTarget refuses fault-server actions against a Target: there is no
+// fault server of ours to drive, and a plan that cannot replay what it says
+// must not start.
+func (p Plan) validateTarget() error {
+	if p.Stack.Target == "" {
+		return nil
+	}
+	for i, st := range p.Timeline {
+		if st.Fault.Kind.IsServer() {
+			return fmt.Errorf("harness: %w: timeline step %d: %s against Target %s: %w; only network faults apply",
+				ErrInvalidPlan, i, st.Fault.Kind, p.Stack.Target, ErrNeedsServer)
+		}
 	}
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/wschaos/wschaos/client"
-	"github.com/wschaos/wschaos/faultserver"
 )
 
 // Run executes plan: it starts a stack, connects the load, plays the
@@ -112,7 +111,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	r.closeAll(cctx)
 	cancel()
 	r.check(res)
-	res.ServerEvents = stack.Server().EventsSince(firstEvent)
+	res.ServerEvents = stack.serverEventsSince(firstEvent)
 	r.setPhase(PhaseDone)
 	return res, nil
 }
@@ -126,7 +125,7 @@ func (r *runner) connect(ctx context.Context) error {
 	r.agent = &member{index: -1, name: serverName, next: map[string]uint64{}}
 	agentCfg := r.plan.Client
 	agentCfg.MaxAttempts, agentCfg.MaxElapsed = 0, 0 // the observer must outlive every client
-	sess, err := client.NewSession(r.stack.DirectURL("/ws"), sessionConfig(agentCfg, r.plan.Window, -1, r.rec, r.agent))
+	sess, err := client.NewSession(r.stack.DirectSessionURL(), sessionConfig(agentCfg, r.plan.Window, -1, r.rec, r.agent))
 	if err != nil {
 		return fmt.Errorf("harness: failed to start the agent session: %w", err)
 	}
@@ -137,7 +136,7 @@ func (r *runner) connect(ctx context.Context) error {
 		for k := range ld.Channels {
 			m.channels = append(m.channels, channelName(i, k))
 		}
-		s, err := client.NewSession(r.stack.URL(faultserver.SessionPath), sessionConfig(r.plan.Client, r.plan.Window, i, r.rec, m))
+		s, err := client.NewSession(r.stack.SessionURL(), sessionConfig(r.stack.ThroughProxy(r.plan.Client), r.plan.Window, i, r.rec, m))
 		if err != nil {
 			return fmt.Errorf("harness: failed to start client %d: %w", i, err)
 		}

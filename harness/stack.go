@@ -30,8 +30,12 @@ type StackOptions struct {
 	// Empty (the default, and what parallel specs use) creates a proxy named
 	// "wschaos_<random>" listening on 127.0.0.1:0 and deletes it on Close.
 	ProxyName string
-	// Target is an external WebSocket URL (ws:// or wss://) to put the proxy
-	// in front of instead of a local fault server. Only network faults apply.
+	// Target is the WebSocket URL (ws:// or wss://) of the server under test,
+	// used instead of a local fault server: the proxy forwards to its
+	// host:port, clients dial the proxy ([Stack.URL], [Stack.ThroughProxy])
+	// and [Stack.DirectURL] reaches the target itself. Only network faults
+	// apply. [Run] needs the target to speak the session protocol
+	// (docs/PROTOCOL.md), as `wschaos serve` does.
 	Target string
 	// Server configures the local fault server (ignored with Target).
 	Server faultserver.Config
@@ -51,6 +55,8 @@ type Stack struct {
 	restore  string // upstream to restore on Close for a named proxy
 	names    toxicNamer
 	upstream *url.URL // where the proxy points (scheme ws/wss, host, path)
+	// targetHost is the Target's host as written, for the Host header.
+	targetHost string
 
 	closeOnce sync.Once
 	closeErr  error
@@ -70,6 +76,7 @@ func NewStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
 			return nil, fmt.Errorf("harness: target %q: want a ws:// or wss:// URL with a host", opts.Target)
 		}
+		s.targetHost = u.Host // as written: the Host header omits a default port
 		if u.Port() == "" {
 			u.Host = net.JoinHostPort(u.Hostname(), map[string]string{"ws": "80", "wss": "443"}[u.Scheme])
 		}
@@ -137,11 +144,46 @@ func (s *Stack) setUpProxy() error {
 // target's own path and query.
 func (s *Stack) URL(path string) string {
 	u := *s.upstream
-	u.Host = s.ProxyAddr()
+	u.Host = s.dialAddr()
 	if path != "" || s.server != nil {
 		u.Path, u.RawQuery = path, ""
 	}
 	return u.String()
+}
+
+// SessionURL is the session endpoint through the proxy: the local fault
+// server's SessionPath, or the Target's own path and query.
+func (s *Stack) SessionURL() string { return s.URL(s.sessionPath()) }
+
+// DirectSessionURL is SessionURL bypassing the proxy: the Target itself, or
+// the local fault server's session endpoint.
+func (s *Stack) DirectSessionURL() string { return s.DirectURL(s.sessionPath()) }
+
+func (s *Stack) sessionPath() string {
+	if s.server != nil {
+		return faultserver.SessionPath
+	}
+	return "" // the target's own
+}
+
+// dialAddr is where a client reaches the proxy. A proxy listening on every
+// interface (Toxiproxy reports "0.0.0.0:p" or "[::]:p", as a toxiproxy.json
+// written for a container does) is reached on the Toxiproxy API's host: the
+// proxy runs there.
+func (s *Stack) dialAddr() string {
+	listen := s.ProxyAddr()
+	h, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	if ip := net.ParseIP(h); ip == nil || !ip.IsUnspecified() {
+		return listen
+	}
+	host := "127.0.0.1"
+	if u, err := url.Parse(s.api.url); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // DirectURL is like URL but bypasses the proxy (no network faults apply).
