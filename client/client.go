@@ -90,7 +90,11 @@ func newClient(url string, cfg Config, hooks connHooks) (*Client, error) {
 		return nil, err
 	}
 	rnd := cfg.rnd
-	if rnd == nil {
+	switch {
+	case rnd != nil:
+	case cfg.Rand != nil:
+		rnd = rand.New(cfg.Rand)
+	default:
 		rnd = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -111,9 +111,17 @@ type Config struct {
 	// Logger receives state changes (Info), attempt failures (Warn) and dial
 	// details (Debug). nil means no logging.
 	Logger *slog.Logger
+	// Rand is the source of the backoff jitter, so a caller can replay a
+	// client's reconnect schedule: the same Backoff and a source seeded alike
+	// (rand.NewPCG(seed, stream)) give the same Event.Delay sequence. Only the
+	// client's supervisor goroutine draws from it, without locking, so every
+	// client needs a source of its own; sharing one between clients (or
+	// drawing from it elsewhere) is a data race. nil means a source seeded
+	// from the runtime's: every client's schedule differs.
+	Rand rand.Source
 
 	// Unexported seams for tests.
-	rnd  *rand.Rand                                                                                    // nil: seeded from the runtime's source
+	rnd  *rand.Rand                                                                                    // nil: Rand, else seeded from the runtime's source
 	dial func(ctx context.Context, url string, h http.Header) (*websocket.Conn, *http.Response, error) // nil: the dialer
 }
 
