@@ -1,6 +1,10 @@
 package client
 
-import "errors"
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+)
 
 // Stage says where a failure happened.
 type Stage int
@@ -69,7 +73,12 @@ func (v Verdict) String() string {
 //     except the three below (400, 401, 403, 404, 405, 410, 426, ...):
 //     asking again will get the same answer.
 //   - retryable: 408 Request Timeout, 425 Too Early, 429 Too Many Requests,
-//     every 5xx, and no HTTP answer at all (refused, reset, timeout, TLS error).
+//     every 5xx, and no HTTP answer at all (refused, reset, timeout), except:
+//   - fatal: a server certificate that fails verification (unknown authority,
+//     wrong host name, expired or otherwise invalid).
+//     It is a configuration error, TLSConfig's or the URL's, that no retry
+//     fixes; retrying would hide it behind an endless reconnect loop. Other
+//     TLS failures (alerts, a peer that does not speak TLS) stay retryable.
 //
 // Close codes:
 //   - fatal: 1008 policy violation, and the codes saying the two ends do not
@@ -89,6 +98,9 @@ func DefaultClassify(f Failure) Verdict {
 	}
 	switch f.Stage {
 	case StageHandshake:
+		if isCertificateError(f.Err) {
+			return Fatal
+		}
 		s := f.HTTPStatus
 		switch {
 		case s == 0, s == 408, s == 425, s == 429, s >= 500:
@@ -104,6 +116,17 @@ func DefaultClassify(f Failure) Verdict {
 		}
 	}
 	return Retry
+}
+
+// isCertificateError reports whether err (anywhere in its chain) is a failed
+// verification of the server's certificate: crypto/tls's
+// *CertificateVerificationError, or one of the x509 errors it wraps.
+func isCertificateError(err error) bool {
+	var cve *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cve) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
 }
 
 func asFatal(err error) (*FatalError, bool) {

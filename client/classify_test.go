@@ -1,6 +1,8 @@
 package client
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -31,6 +33,17 @@ func TestDefaultClassify(t *testing.T) {
 	for _, c := range retryClose {
 		check(Failure{Stage: StageClose, CloseCode: c}, Retry)
 	}
+	// A certificate that fails verification is a configuration error: fatal.
+	for _, e := range []error{
+		&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}},
+		x509.HostnameError{Host: "wrong.invalid"},
+		x509.CertificateInvalidError{Reason: x509.Expired},
+	} {
+		check(Failure{Stage: StageHandshake, Err: &HandshakeError{Err: fmt.Errorf("tls: %w", e)}}, Fatal)
+	}
+	// Other TLS failures stay retryable (negative control).
+	check(Failure{Stage: StageHandshake, Err: &HandshakeError{Err: tls.RecordHeaderError{Msg: "not TLS"}}}, Retry)
+	check(Failure{Stage: StageHandshake, Err: &HandshakeError{Err: errors.New("remote error: tls: internal error")}}, Retry)
 	check(Failure{Stage: StageIO, Err: errors.New("reset")}, Retry)
 	check(Failure{Stage: StageHeartbeat}, Retry)
 	check(Failure{Stage: StageOpen, Err: fmt.Errorf("hello: %w", &FatalError{Err: errors.New("bad token")})}, Fatal)

@@ -46,6 +46,9 @@ type Event struct {
 	HTTPStatus int
 	RetryAfter time.Duration
 	Reason     string
+	// Subprotocol is set on Connected: the subprotocol the server selected
+	// from Config.Subprotocols ("" if none). It may differ per connection.
+	Subprotocol string
 	// Channel and Serial are used by session events.
 	Channel string
 	Serial  uint64

@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -71,6 +73,9 @@ type wsServer struct {
 	srv    *httptest.Server
 	handle func(ws *websocket.Conn)
 	status func() (int, http.Header) // if set and code != 0: refuse the upgrade
+	up     websocket.Upgrader        // set by options before the server starts
+	tls    bool                      // serve wss:// with httptest's certificate
+	onReq  func(*http.Request)       // if set: sees every handshake request first
 
 	mu       sync.Mutex
 	stopped  bool
@@ -79,8 +84,9 @@ type wsServer struct {
 	wg       sync.WaitGroup
 }
 
-// startServer listens on addr ("127.0.0.1:0" for a fresh port).
-func startServer(t testing.TB, addr string, handle func(*websocket.Conn)) *wsServer {
+// startServer listens on addr ("127.0.0.1:0" for a fresh port). Options
+// adjust the server before it starts.
+func startServer(t testing.TB, addr string, handle func(*websocket.Conn), opts ...func(*wsServer)) *wsServer {
 	t.Helper()
 	var l net.Listener
 	var err error
@@ -94,8 +100,14 @@ func startServer(t testing.TB, addr string, handle func(*websocket.Conn)) *wsSer
 		t.Fatalf("listen %s: %v", addr, err)
 	}
 	s := &wsServer{t: t, handle: handle, conns: map[*websocket.Conn]struct{}{}}
-	up := websocket.Upgrader{}
+	for _, o := range opts {
+		o(s)
+	}
+	up := s.up
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.onReq != nil {
+			s.onReq(r)
+		}
 		if s.status != nil {
 			if code, h := s.status(); code != 0 {
 				for k, v := range h {
@@ -136,12 +148,22 @@ func startServer(t testing.TB, addr string, handle func(*websocket.Conn)) *wsSer
 	}))
 	s.srv.Listener.Close()
 	s.srv.Listener = l
-	s.srv.Start()
+	if s.tls {
+		s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // rejected handshakes are the point of some tests
+		s.srv.StartTLS()
+	} else {
+		s.srv.Start()
+	}
 	t.Cleanup(s.stop)
 	return s
 }
 
-func (s *wsServer) url() string  { return "ws://" + s.srv.Listener.Addr().String() + "/" }
+func (s *wsServer) url() string {
+	if s.tls {
+		return "wss://" + s.srv.Listener.Addr().String() + "/"
+	}
+	return "ws://" + s.srv.Listener.Addr().String() + "/"
+}
 func (s *wsServer) addr() string { return s.srv.Listener.Addr().String() }
 func (s *wsServer) count() int   { s.mu.Lock(); defer s.mu.Unlock(); return s.accepted }
 func (s *wsServer) live() []*websocket.Conn {
