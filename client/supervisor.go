@@ -30,7 +30,7 @@ func (c *Client) run() {
 		lc, err := c.connect()
 		if lc != nil {
 			connectedAt := time.Now()
-			c.setState(StateConnected, Event{Attempt: attempt, Reason: "connected"})
+			c.setState(StateConnected, Event{Attempt: attempt, Reason: "connected", Subprotocol: lc.ws.Subprotocol()})
 			close(lc.flush)
 			<-lc.ctx.Done()
 			if c.ctx.Err() != nil {
@@ -113,7 +113,9 @@ func (c *Client) connect() (*liveConn, error) {
 		} else {
 			err = &openError{err: err}
 		}
-		lc.teardown(err, false)
+		// Close during the open hook or Resubscribe: still say goodbye with a
+		// close frame, as on a connected client.
+		lc.teardown(err, c.ctx.Err() != nil)
 		return nil, err
 	}
 	if c.hooks.opened != nil {
