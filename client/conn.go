@@ -108,6 +108,10 @@ func (lc *liveConn) readError(err error) error {
 		}
 		return &CloseError{Code: ce.Code, Reason: ce.Text}
 	}
+	if errors.Is(err, websocket.ErrReadLimit) {
+		// gorilla has already sent close 1009 (message too big) to the server.
+		return fmt.Errorf("client: inbound message larger than ReadLimit %d bytes: %w", lc.c.cfg.ReadLimit, err)
+	}
 	var ne net.Error
 	if lc.c.cfg.PingInterval > 0 && errors.As(err, &ne) && ne.Timeout() {
 		return &HeartbeatError{Timeout: lc.c.cfg.PongTimeout, Err: err}
