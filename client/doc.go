@@ -1,8 +1,10 @@
 // Package client is a WebSocket client that reconnects by itself: backoff
 // with jitter, retry limits, heartbeats that catch half-open connections, and
-// a bounded outbound queue that hands back whatever it could not deliver.
+// a bounded outbound queue that hands back whatever it could not deliver. On
+// top of it, an optional session layer (acks, resume, channels) makes
+// delivery lossless against a server speaking the wschaos protocol.
 //
-// # Entry points
+// # Transport entry points
 //
 //   - [Dial] connects and returns once connected; [New] returns at once and
 //     connects in the background. Both take a [Config] whose zero value works.
@@ -12,7 +14,8 @@
 //   - [Client.State], [Client.WaitForStateChange] and [Client.WaitFor] expose
 //     the state machine: connecting, connected, reconnecting, failed, closed.
 //   - [Config.OnEvent] receives an ordered [Event] per state change, saying
-//     why (error, close code, HTTP status, attempt number, delay chosen).
+//     why (error, close code, HTTP status, attempt number, delay chosen; on
+//     Connected, the subprotocol the server picked).
 //   - [Config.OnMessage] receives inbound data frames in order.
 //   - [Client.Stats] is a snapshot of counters; [Client.Err] the terminal error
 //     ([*LimitError] or [*FatalError], both errors.As-able).
@@ -20,6 +23,23 @@
 //     event hand back every queued message never written.
 //   - [Backoff] computes delays (a pure value; see its table), [DefaultClassify]
 //     says which failures are fatal, [Config.Classify] overrides it.
+//
+// # Session entry points
+//
+//   - [DialSession] / [NewSession] start a [Session] on a Client they own
+//     ([SessionConfig.Client] configures it; OnMessage and Resubscribe must be
+//     nil, the session owns every frame). [Session.Client] exposes its state.
+//   - [Session.Attach] subscribes to a channel and returns a [Subscription];
+//     [Subscription.Next] returns its messages ([Delivery], with a serial).
+//   - [Session.Publish] numbers a message and returns a [Publication];
+//     [Publication.Wait] waits for the server's ack ([Session.PublishAndWait]
+//     does both). [SessionConfig.Window] bounds the unacked publications.
+//   - Session events share the OnEvent stream: [EventSessionStarted],
+//     [EventResumed], [EventResynced], [EventAttached], [EventContinuityLost]
+//     (Err is a [*ContinuityLostError] with the lost serials),
+//     [EventDetached], [EventProtocolError], [EventSessionEnded].
+//   - [Session.Close]; then [Session.Unacked] lists every publication never
+//     acked, in publish order, each failed with the reason.
 //
 // # Life cycle
 //
@@ -30,8 +50,17 @@
 // StateReconnecting. A connection counts as healthy only after MinUptime;
 // until then its loss counts as a failed attempt, so a server that accepts
 // and closes at once meets growing delays, not a hot loop. After each
-// handshake, Config.Resubscribe's messages are written, then the state
-// becomes Connected, then the queue flushes in order.
+// handshake the open hook runs (the session's hello or resume, and its
+// attaches), then Config.Resubscribe's messages are written, then the state
+// becomes Connected, then the queue flushes in order. Close at any point,
+// the open hook included, sends a normal close frame on a live connection.
+//
+// Fatal by default: HTTP 3xx and most 4xx answers, protocol-mismatch close
+// codes, and a server certificate that fails verification (unknown authority,
+// wrong host name, expired): configuration errors no retry can fix. Other TLS
+// failures, timeouts and 5xx are retried. An inbound message larger than
+// ReadLimit ends the connection (the client sends close 1009; the error wraps
+// websocket.ErrReadLimit) and is retried.
 //
 // Recovery bound: from the moment the server is reachable again, a client
 // with the default Config is connected within HandshakeTimeout + the largest
@@ -40,31 +69,58 @@
 // dead PongTimeout (default 20s) after the last inbound frame, and then
 // recovers within the same bound.
 //
-// # Delivery
+// # Delivery guarantees
 //
-// Generic mode is at-most-once across a drop for frames already written to
-// the socket: the kernel may have accepted a frame the server never read. A
-// frame whose write fails goes back to the head of the queue and is written
-// again on the next connection. Nothing accepted by Send is dropped silently:
+// Transport (generic mode) is at-most-once across a drop for frames already
+// written to the socket: the kernel may have accepted a frame the server
+// never read. A frame whose write fails goes back to the head of the queue
+// and is written first on the next connection, ahead of everything queued
+// behind it; if the failing write had in fact reached the server, the server
+// sees it twice. Nothing accepted by Send is dropped silently:
 // OverflowDropOldest reports each discard to OnDrop, and on Failed or Closed
 // the rest comes back through Undelivered.
 //
+// Session:
+//   - Inbound: each channel's messages are delivered by Next exactly once and
+//     in serial order across reconnects and resumes (each new connection
+//     re-attaches asking for everything after the last serial received).
+//     What the server can no longer replay, or a gap it never fills, raises
+//     EventContinuityLost with the range: loss is never silent.
+//   - Outbound: a publication stays in the unacked window until the server's
+//     cumulative ack and is resent after every reconnect; within one server
+//     session the server drops duplicates by sequence number (exactly once).
+//     If a resume fails (the server forgot the session), a new session
+//     starts (EventResynced) and the window is republished under new numbers:
+//     at-least-once across a resync. On Failed or Closed, Unacked hands back
+//     what was never acked.
+//
 // # Concurrency contract
 //
-// All Client methods are safe for concurrent use. Per live connection there
-// is exactly one reader goroutine and one writer goroutine (gorilla's rule:
-// one concurrent reader, one concurrent writer); pings go out from the writer,
-// pongs from the reader's ping handler through WriteControl.
+// All methods of Client, Session, Subscription and Publication are safe for
+// concurrent use (one goroutine calling Next per Subscription is the intended
+// pattern). Per live connection there is exactly one reader goroutine and one
+// writer goroutine (gorilla's rule: one concurrent reader, one concurrent
+// writer); pings go out from the writer, pongs from the reader's ping handler
+// through WriteControl.
 //
 //   - OnMessage runs on the reader goroutine: while it blocks, nothing is read,
 //     and a handler slower than PongTimeout gets the connection declared dead.
+//     A Session reads on the same goroutine but never waits for the
+//     application: channel messages go to each Subscription's buffer
+//     (unbounded; see Subscription.Buffered), acks complete Publications there.
+//   - Writes go through the connection's writer: the queue's messages (the
+//     internal "written" callback runs there, after a successful write), the
+//     open hook's and Resubscribe's frames, and a Session's publications and
+//     delivery acks, which its own pump goroutine hands to the writer
+//     directly rather than through the queue.
 //   - OnEvent runs on one dispatch goroutine, in order. A slow handler delays
 //     later events only (they queue without bound), never the connection.
-//     Close waits for it to deliver the final event.
+//     Close waits for it to deliver the final event, so a handler must not
+//     call Close with a context that never ends: it would wait for itself.
 //   - OnDrop runs on the goroutine that called Send.
 //   - Resubscribe and Classify run on the supervisor goroutine: blocking there
 //     stalls reconnection.
 //
-// Close ends every goroutine the client started (supervisor, reader, writer,
-// dispatcher) before returning nil.
+// Close ends every goroutine the client (and session) started: supervisor,
+// reader, writer, dispatcher, pump; it returns nil once they have.
 package client
