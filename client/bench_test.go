@@ -155,7 +155,7 @@ func reconnectOverheads(tb testing.TB, n int) []time.Duration {
 	defer func() { _ = c.Close(context.Background()) }()
 	for i := range n {
 		time.Sleep(2 * time.Millisecond) // past MinUptime: every loss resets the streak
-		srv.drop()
+		srv.dropLive(tb)
 		eventually(tb, 5*time.Second, "reconnect", func() bool { return c.Stats().Connects >= uint64(i+2) && c.State() == StateConnected })
 	}
 	var out []time.Duration

@@ -127,7 +127,7 @@ func TestHeadersAndSubprotocol(t *testing.T) {
 	c := dial(t, srv.url(), cfg)
 	cfg.Header.Set("Authorization", "changed") // New copied cfg: no effect
 	cfg.Subprotocols[0] = "changed"
-	srv.drop()
+	srv.dropLive(t)
 	waitConnects(t, c, 2)
 
 	mu.Lock()

@@ -64,7 +64,7 @@ func TestReconnectAfterAbruptDrop(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", (&sink{}).handle)
 	var rec recorder
 	c := dial(t, srv.url(), fast(&rec))
-	srv.drop()
+	srv.dropLive(t)
 	waitConnects(t, c, 2)
 	recon := rec.to(StateReconnecting)
 	if len(recon) != 1 || failureOf(recon[0].Err).Stage != StageIO {

@@ -183,6 +183,15 @@ func (s *wsServer) drop() {
 	}
 }
 
+// dropLive waits until the server has registered a live connection (the
+// client's handshake can complete before the handler records it) and then
+// drops every live connection abruptly.
+func (s *wsServer) dropLive(t testing.TB) {
+	t.Helper()
+	eventually(t, 5*time.Second, "a live server-side connection", func() bool { return len(s.live()) > 0 })
+	s.drop()
+}
+
 // stop closes the listener and every connection, and waits for the handlers.
 func (s *wsServer) stop() {
 	s.mu.Lock()
