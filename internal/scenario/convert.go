@@ -51,9 +51,18 @@ func (d *doc) stack(r rawStack) Stack {
 		if r.Target != "" {
 			d.url("stack.target", r.Target, "ws", "wss")
 		}
-		d.url("stack.toxiproxy", r.Toxiproxy, "http", "https")
-		if st.Proxy == "" {
-			st.Proxy = DefaultProxy
+		switch {
+		case r.Toxiproxy != "":
+			d.url("stack.toxiproxy", r.Toxiproxy, "http", "https")
+			if st.Proxy == "" {
+				st.Proxy = DefaultProxy
+			}
+		case r.Target == "":
+			d.errKey("stack.toxiproxy", "is required with mode external unless stack.target is set")
+		case r.Proxy != "":
+			// A target alone gets an in-process Toxiproxy, which has no
+			// named proxies: it creates its own.
+			d.errKey("stack.proxy", "names a proxy on an external Toxiproxy; set stack.toxiproxy too")
 		}
 	default:
 		d.errAt("stack.mode", "%s: want embedded or external", quote(r.Mode))

@@ -122,6 +122,9 @@ func TestParseErrors(t *testing.T) {
 		{"external with server fault", "stack: {mode: external, target: 'ws://127.0.0.1:1/', toxiproxy: 'http://127.0.0.1:2'}\n" +
 			strings.Replace(strings.Replace(base, "fault: latency", "fault: stall", 1), "    attributes: {latency: 100ms}\n", "", 1), 7, "timeline[0].fault", "needs wschaos's own fault server"},
 		{"embedded with target", "stack: {target: 'ws://127.0.0.1:1/'}\n" + base, 1, "stack.target", "only for mode external"},
+		{"target proxy without toxiproxy", "stack: {mode: external, target: 'ws://127.0.0.1:1/', proxy: p}\n" + base, 1, "stack.proxy", "set stack.toxiproxy too"},
+		{"target only with server fault", "stack: {mode: external, target: 'ws://127.0.0.1:1/'}\n" +
+			strings.Replace(strings.Replace(base, "fault: latency", "fault: stall", 1), "    attributes: {latency: 100ms}\n", "", 1), 7, "timeline[0].fault", "needs wschaos's own fault server"},
 		{"overlapping same fault", base + "timeline2: x\n", 11, "timeline2", "unknown field"},
 		{"cap below base", "client: {backoff: {base: 2s, cap: 1s}}\n" + base, 1, "client.backoff.cap", "below base"},
 		{"multiplier below one", "client: {backoff: {multiplier: 0.5}}\n" + base, 1, "client.backoff.multiplier", "at least 1"},
@@ -311,4 +314,16 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = s.Short()
 	})
+}
+
+// TestParseTargetOnly: a target without a Toxiproxy URL is external mode
+// with an in-process Toxiproxy, so no named proxy is defaulted in.
+func TestParseTargetOnly(t *testing.T) {
+	s, err := Parse("t.yaml", []byte("stack: {mode: external, target: 'wss://staging.example/ws'}\n"+base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Stack != (Stack{Mode: StackExternal, Target: "wss://staging.example/ws"}) {
+		t.Errorf("stack = %+v", s.Stack)
+	}
 }

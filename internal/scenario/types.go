@@ -39,13 +39,17 @@ type Stack struct {
 	// Mode is StackEmbedded (default) or StackExternal.
 	Mode string
 	// Target, in external mode, is the WebSocket URL of the server under
-	// test; the Toxiproxy proxy is pointed at it and clients dial the proxy.
-	// Empty means wschaos's own fault server behind the external Toxiproxy.
+	// test (it must speak the session protocol): the Toxiproxy proxy
+	// forwards to its host:port, the load clients dial the proxy, and the
+	// harness's server-side agent dials Target directly. Empty means
+	// wschaos's own fault server behind the external Toxiproxy.
 	Target string
-	// Toxiproxy is the Toxiproxy API URL (external mode, required).
+	// Toxiproxy is the Toxiproxy API URL (external mode). Empty with a
+	// Target means an in-process Toxiproxy in front of the target; external
+	// mode needs at least one of the two.
 	Toxiproxy string
-	// Proxy is the name of the Toxiproxy proxy to inject toxics on (external
-	// mode); default "wschaos_session", the one toxiproxy.json declares.
+	// Proxy is the name of the Toxiproxy proxy to inject toxics on (with
+	// Toxiproxy); default "wschaos_session", the one toxiproxy.json declares.
 	Proxy string
 }
 
