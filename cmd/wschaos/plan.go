@@ -96,6 +96,11 @@ func buildPlan(s *scenario.Scenario, seed uint64) (harness.Plan, error) {
 	}
 	if s.Stack.Mode == scenario.StackExternal {
 		p.Stack = harness.StackOptions{ToxiproxyURL: s.Stack.Toxiproxy, ProxyName: s.Stack.Proxy, Target: s.Stack.Target}
+		if s.Stack.Toxiproxy == "" {
+			// A target alone: the in-process Toxiproxy (never $TOXIPROXY_URL,
+			// which would silently change where the faults go).
+			p.Stack.ToxiproxyURL = "embedded"
+		}
 	} else {
 		p.Stack = harness.StackOptions{ToxiproxyURL: "embedded"}
 	}

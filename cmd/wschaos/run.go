@@ -39,6 +39,14 @@ clients, publishes both ways, injects the scenario's faults on their timeline,
 and checks the scenario's SLOs. With no argument it runs the built-in
 "default" scenario (about 25 seconds).
 
+Target mode (--target, or stack.target in the file) runs the load against
+your server instead of wschaos's own: it must speak the session protocol
+(docs/PROTOCOL.md), as "wschaos serve" does. The proxy (in-process, or the
+--toxiproxy one) forwards to the target's host:port and the clients dial the
+proxy; the harness's server-side agent dials the target directly. Only
+network faults apply there: a fault-server action in the timeline is an
+error (exit 2).
+
 FILE is a scenario file (docs/SCENARIO.md); NAME is a built-in (see --list).
 
 Progress goes to stderr (a live status line on a terminal, a line every few
@@ -50,7 +58,9 @@ complete), 2 usage or configuration error (bad flag, invalid scenario).`,
   wschaos run --list                           # built-in scenarios
   wschaos run server-restart --short           # a built-in, scaled down for CI
   wschaos run my-outage.yaml --html out.html --junit junit.xml --report-json report.json
-  wschaos run blackhole --toxiproxy http://127.0.0.1:8474 --proxy wschaos_session`,
+  wschaos run blackhole --toxiproxy http://127.0.0.1:8474 --proxy wschaos_session
+  wschaos run flaky-network --target ws://127.0.0.1:8080/ws      # your server, in-process Toxiproxy
+  wschaos run latency-spike --target ws://staging:8080/ws --toxiproxy http://toxiproxy:8474 --proxy wschaos_session`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if err := cobra.MaximumNArgs(1)(cmd, args); err != nil {
 				return &exitError{code: exitUsage, err: err}
@@ -76,7 +86,7 @@ complete), 2 usage or configuration error (bad flag, invalid scenario).`,
 	fl.StringVar(&f.htmlPath, "html", "", "write the self-contained HTML report to this file")
 	fl.StringVar(&f.stack.toxiproxy, "toxiproxy", "", "use the external Toxiproxy at this API URL (external mode)")
 	fl.StringVar(&f.stack.proxy, "proxy", "", "with --toxiproxy: the existing proxy to use (e.g. wschaos_session from toxiproxy.json)")
-	fl.StringVar(&f.stack.target, "target", "", "with --toxiproxy: the WebSocket URL of the server under test (network faults only)")
+	fl.StringVar(&f.stack.target, "target", "", "WebSocket URL of the server under test, which must speak the session protocol; the proxy goes in front of it (in-process Toxiproxy unless --toxiproxy); network faults only")
 	// Bad flags are usage errors: exit 2, like every other config mistake.
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see wschaos run --help)", err)}
@@ -130,8 +140,8 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 		return nil
 	}
 
-	fmt.Fprintf(errOut, "wschaos run %s (%s): %s, %d clients x %d channels, %d faults, %s stack, seed %d\n",
-		s.Name, s.Source, s.Load.Duration, s.Load.Clients, s.Load.Channels, len(s.Timeline), s.Stack.Mode, seed)
+	fmt.Fprintf(errOut, "wschaos run %s (%s): %s, %d clients x %d channels, %d faults, %s, seed %d\n",
+		s.Name, s.Source, s.Load.Duration, s.Load.Clients, s.Load.Channels, len(s.Timeline), describeStack(s.Stack), seed)
 	mode := detectProgress(errOut)
 	if f.quiet {
 		mode = progressNone
@@ -146,7 +156,7 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 		return &exitError{code: exitFailed, err: fmt.Errorf("run failed: %w", err)}
 	}
 	info := runInfo{scenario: s, short: f.short, seed: seed, toxiproxy: s.Stack.Toxiproxy, target: s.Stack.Target}
-	if s.Stack.Mode == scenario.StackEmbedded {
+	if info.toxiproxy == "" {
 		info.toxiproxy = "embedded"
 	}
 	r := buildReport(info, plan.Client, res)
@@ -167,14 +177,16 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 // applyStack applies --toxiproxy/--proxy/--target and checks the result,
 // since the scenario file was validated without them.
 func applyStack(s *scenario.Scenario, o stackOverride) error {
-	if o.toxiproxy == "" && (o.proxy != "" || o.target != "") && s.Stack.Mode != scenario.StackExternal {
-		return usageErr("--proxy and --target need --toxiproxy (or a scenario with stack mode external)")
-	}
 	s.Stack = o.apply(s.Stack)
 	if s.Stack.Mode != scenario.StackExternal {
 		return nil
 	}
-	if !strings.HasPrefix(s.Stack.Toxiproxy, "http://") && !strings.HasPrefix(s.Stack.Toxiproxy, "https://") {
+	switch {
+	case s.Stack.Toxiproxy == "" && s.Stack.Target == "":
+		return usageErr("external stack: need --toxiproxy, --target or both")
+	case s.Stack.Toxiproxy == "" && s.Stack.Proxy != "":
+		return usageErr("--proxy names a proxy on an external Toxiproxy: it needs --toxiproxy")
+	case s.Stack.Toxiproxy != "" && !strings.HasPrefix(s.Stack.Toxiproxy, "http://") && !strings.HasPrefix(s.Stack.Toxiproxy, "https://"):
 		return usageErr("--toxiproxy %q: want an http:// or https:// URL", s.Stack.Toxiproxy)
 	}
 	if s.Stack.Target == "" {
@@ -190,6 +202,21 @@ func applyStack(s *scenario.Scenario, o stackOverride) error {
 		}
 	}
 	return nil
+}
+
+// describeStack says in a few words what a run drives, for the header line.
+func describeStack(st scenario.Stack) string {
+	toxi := "in-process Toxiproxy"
+	if st.Toxiproxy != "" {
+		toxi = "Toxiproxy " + st.Toxiproxy
+		if st.Proxy != "" {
+			toxi += " proxy " + st.Proxy
+		}
+	}
+	if st.Target != "" {
+		return "target " + st.Target + " behind " + toxi
+	}
+	return "wschaos fault server behind " + toxi
 }
 
 func randomSeed() uint64 {
