@@ -27,6 +27,28 @@ func (h *history) send(dir Direction, ch, sender, receiver string, idx uint64) s
 	return id
 }
 
+// ack records the server's ack of a message on one queue.
+func (h *history) ack(dir Direction, ch, sender, receiver string, idx uint64) {
+	id := fmt.Sprintf("%s/%s/%s/%d", dir, ch, sender, idx)
+	h.add(Record{Kind: RecAck, Dir: dir, Channel: ch, Sender: sender, Receiver: receiver, ID: id, Index: idx})
+}
+
+// handBack records a message handed back undelivered on one queue.
+func (h *history) handBack(dir Direction, ch, sender, receiver string, idx uint64) {
+	id := fmt.Sprintf("%s/%s/%s/%d", dir, ch, sender, idx)
+	h.add(Record{Kind: RecHandedBack, Dir: dir, Channel: ch, Sender: sender, Receiver: receiver, ID: id, Index: idx})
+}
+
+// state records client i entering state to.
+func (h *history) state(i int, to string) {
+	h.add(Record{Kind: RecState, Client: i, From: "reconnecting", To: to})
+}
+
+// end is the end of the measured window: after everything added so far.
+func (h *history) end() time.Time {
+	return h.t0.Add(time.Duration(h.n)*time.Millisecond + time.Microsecond)
+}
+
 func (h *history) deliver(dir Direction, ch, sender, receiver string, idx uint64) {
 	id := fmt.Sprintf("%s/%s/%s/%d", dir, ch, sender, idx)
 	h.add(Record{Kind: RecDeliver, Dir: dir, Channel: ch, Sender: sender, Receiver: receiver, ID: id, Index: idx})
@@ -44,7 +66,7 @@ func TestCheckMessagesCleanHistory(t *testing.T) {
 		h.deliver(Down, "a", "server", "client-0", i)
 		h.deliver(Down, "a", "server", "client-1", i)
 	}
-	rep := CheckMessages(h.recs)
+	rep := CheckMessages(h.recs, h.end())
 	want := MessageCounts{Sent: 15, Delivered: 15}
 	if rep.Total != want {
 		t.Fatalf("total = %+v, want %+v", rep.Total, want)
@@ -122,7 +144,7 @@ func TestCheckMessagesNegativeControls(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHistory()
 			tc.build(h)
-			got := CheckMessages(h.recs).Total
+			got := CheckMessages(h.recs, h.end()).Total
 			if got != tc.want {
 				t.Fatalf("got %+v\nwant %+v", got, tc.want)
 			}
@@ -135,7 +157,7 @@ func TestCheckMessagesExampleIDs(t *testing.T) {
 	for i := uint64(1); i <= 30; i++ {
 		h.send(Up, "a", "c0", "server", i)
 	}
-	rep := CheckMessages(h.recs)
+	rep := CheckMessages(h.recs, h.end())
 	if rep.Total.Lost != 30 {
 		t.Fatalf("lost = %d, want 30", rep.Total.Lost)
 	}
@@ -144,5 +166,115 @@ func TestCheckMessagesExampleIDs(t *testing.T) {
 	}
 	if rep.OK() {
 		t.Fatal("a history losing everything passed")
+	}
+}
+
+// Loss against abandonment: a message is lost when the system took it on
+// and it vanished silently; it is abandoned only when the server acked it for
+// a receiver that then ended (failed or closed within the window) before
+// delivering it. Each case must yield exactly these counts.
+func TestCheckMessagesLostOrAbandoned(t *testing.T) {
+	const c0 = "client-0"
+	cases := []struct {
+		name  string
+		build func(h *history)
+		// after adds records past the end of the measured window.
+		after func(h *history)
+		want  MessageCounts
+	}{
+		{"a message to a still-live client that never arrives is lost", func(h *history) {
+			for i := uint64(1); i <= 2; i++ {
+				h.send(Down, "a", "server", c0, i)
+				h.ack(Down, "a", "server", c0, i)
+			}
+			h.deliver(Down, "a", "server", c0, 1)
+		}, nil, MessageCounts{Sent: 2, Acked: 2, Delivered: 1, Lost: 1}},
+		{"acked messages after a failed client's last delivery are abandoned", func(h *history) {
+			for i := uint64(1); i <= 3; i++ {
+				h.send(Down, "a", "server", c0, i)
+				h.ack(Down, "a", "server", c0, i)
+			}
+			h.deliver(Down, "a", "server", c0, 1)
+			h.state(0, "failed")
+		}, nil, MessageCounts{Sent: 3, Acked: 3, Delivered: 1, Abandoned: 2}},
+		{"messages published after the client failed are abandoned", func(h *history) {
+			h.state(0, "failed")
+			h.send(Down, "a", "server", c0, 1)
+			h.ack(Down, "a", "server", c0, 1)
+		}, nil, MessageCounts{Sent: 1, Acked: 1, Abandoned: 1}},
+		{"a hole below a failed client's last delivery is lost", func(h *history) {
+			for i := uint64(1); i <= 3; i++ {
+				h.send(Down, "a", "server", c0, i)
+				h.ack(Down, "a", "server", c0, i)
+			}
+			h.deliver(Down, "a", "server", c0, 1)
+			h.deliver(Down, "a", "server", c0, 3)
+			h.state(0, "failed")
+		}, nil, MessageCounts{Sent: 3, Acked: 3, Delivered: 2, Lost: 1}},
+		{"a failed client's unacked publication not handed back is lost, up and down", func(h *history) {
+			h.send(Up, "a", c0, "server", 1)
+			h.send(Down, "a", c0, c0, 1)
+			h.state(0, "failed")
+		}, nil, MessageCounts{Sent: 2, Lost: 2}},
+		{"a failed client's unacked publication handed back is not lost", func(h *history) {
+			h.send(Up, "a", c0, "server", 1)
+			h.send(Down, "a", c0, c0, 1)
+			h.state(0, "failed")
+			h.handBack(Up, "a", c0, "server", 1)
+			h.handBack(Down, "a", c0, c0, 1)
+		}, nil, MessageCounts{Sent: 2, HandedBack: 2}},
+		{"an acked upstream message is lost even if its publisher failed", func(h *history) {
+			h.send(Up, "a", c0, "server", 1)
+			h.send(Down, "a", c0, c0, 1)
+			h.ack(Up, "a", c0, "server", 1)
+			h.ack(Down, "a", c0, c0, 1)
+			h.state(0, "failed")
+		}, nil, MessageCounts{Sent: 2, Acked: 2, Lost: 1, Abandoned: 1}},
+		{"a close after the end of the window (the harness's own) abandons nothing", func(h *history) {
+			for i := uint64(1); i <= 2; i++ {
+				h.send(Down, "a", "server", c0, i)
+				h.ack(Down, "a", "server", c0, i)
+			}
+			h.deliver(Down, "a", "server", c0, 1)
+		}, func(h *history) { h.state(0, "closed") }, MessageCounts{Sent: 2, Acked: 2, Delivered: 1, Lost: 1}},
+		{"a close within the window abandons like a failure", func(h *history) {
+			h.send(Down, "a", "server", c0, 1)
+			h.ack(Down, "a", "server", c0, 1)
+			h.state(0, "closed")
+		}, nil, MessageCounts{Sent: 1, Acked: 1, Abandoned: 1}},
+		{"another client's failure abandons nothing", func(h *history) {
+			h.send(Down, "a", "server", c0, 1)
+			h.ack(Down, "a", "server", c0, 1)
+			h.state(1, "failed")
+		}, nil, MessageCounts{Sent: 1, Acked: 1, Lost: 1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHistory()
+			tc.build(h)
+			end := h.end()
+			if tc.after != nil {
+				tc.after(h)
+			}
+			rep := CheckMessages(h.recs, end)
+			if rep.Total != tc.want {
+				t.Fatalf("got %+v\nwant %+v", rep.Total, tc.want)
+			}
+			if got := rep.OK(); got != (tc.want.Lost == 0) {
+				t.Fatalf("OK() = %v with %d lost", got, tc.want.Lost)
+			}
+		})
+	}
+}
+
+// A zero end honours no terminal state: the strictest reading.
+func TestCheckMessagesZeroEndAbandonsNothing(t *testing.T) {
+	h := newHistory()
+	h.send(Down, "a", "server", "client-0", 1)
+	h.ack(Down, "a", "server", "client-0", 1)
+	h.state(0, "failed")
+	got := CheckMessages(h.recs, time.Time{}).Total
+	if want := (MessageCounts{Sent: 1, Acked: 1, Lost: 1}); got != want {
+		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
 }

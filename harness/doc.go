@@ -13,9 +13,17 @@
 //     dial; [Stack.Apply] injects one [Fault]; [Stack.RunTimeline] plays a
 //     [Timeline].
 //   - [CheckMessages] (Jepsen total-queue semantics, duplicates are
-//     failures) and [CheckTiming] (recovery, uptime, backoff) work on any
-//     []Record, so hand-made histories test them.
+//     failures; a message is lost only if the system took it on and it
+//     vanished silently, while what a client that failed or closed was
+//     still owed is abandoned, see [MessageCounts]) and [CheckTiming]
+//     (recovery, uptime, backoff) work on any []Record, so hand-made
+//     histories test them.
 //   - Package harness/stats holds the KS tests and the backoff oracle.
+//
+// Seeds: [Plan.Seed] seeds the fault server and each client's backoff
+// jitter (a stream per client, through client.Config.Rand), so a rerun with
+// the same seed schedules the same reconnect delays; Toxiproxy's own
+// randomness cannot be seeded (below).
 //
 // Toxiproxy modes: by default every Stack runs its own Toxiproxy API server
 // in this process (github.com/Shopify/toxiproxy/v2) on an ephemeral loopback

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"sync"
@@ -49,10 +50,13 @@ func messageID(sender, channel string, index uint64) string {
 	return sender + "/" + channel + "/" + strconv.FormatUint(index, 10)
 }
 
-// counters track expected and seen deliveries for progress and the drain.
+// counters track expected and seen deliveries, and accepted and settled
+// (acked or handed back) publications, for progress and the drain.
 type counters struct {
 	sent      atomic.Int64
 	delivered atomic.Int64
+	published atomic.Int64
+	settled   atomic.Int64
 }
 
 // pub is one publication with what the checker must hear about it.
@@ -74,10 +78,12 @@ type member struct {
 	channels []string
 	next     map[string]uint64 // next publish index per channel (publisher goroutine only)
 	endState string            // state when the drain ended (before Close)
+	rnd      rand.Source       // the client's jitter source (nil: unseeded)
 
-	mu   sync.Mutex
-	pubs []pub
-	info ClientResult
+	mu    sync.Mutex
+	pubs  []pub
+	added chan struct{} // closed and replaced on each addPub
+	info  ClientResult
 }
 
 // sessionConfig returns cfg with the recorder's hooks installed for client
@@ -85,6 +91,7 @@ type member struct {
 func sessionConfig(base client.Config, window int, idx int, rec *Recorder, m *member) client.SessionConfig {
 	cfg := base
 	cfg.OnEvent = func(ev client.Event) { onEvent(rec, idx, m, ev) }
+	cfg.Rand = m.rnd // never base.Rand: a source must not be shared between clients
 	var d websocket.Dialer
 	if base.Dialer != nil {
 		d = *base.Dialer
@@ -99,6 +106,27 @@ func sessionConfig(base client.Config, window int, idx int, rec *Recorder, m *me
 	}
 	cfg.Dialer = &d
 	return client.SessionConfig{Client: cfg, ClientID: m.name, Window: window}
+}
+
+// clientRand returns the jitter source of load client idx (-1: the agent) in
+// a run seeded with seed: a PCG seeded from (seed, idx) through splitmix64,
+// so each client draws its own stream and one seed replays every client's
+// backoff schedule. Seed 0 means unseeded: nil, and each client seeds itself
+// from the runtime.
+func clientRand(seed uint64, idx int) rand.Source {
+	if seed == 0 {
+		return nil
+	}
+	k := splitmix64(seed + uint64(idx+1)*0x9e3779b97f4a7c15)
+	return rand.NewPCG(k, splitmix64(k))
+}
+
+// splitmix64 is Vigna's 64-bit mixer: nearby inputs give unrelated outputs.
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
 }
 
 // onEvent turns client events into records and per-client counts.
@@ -204,15 +232,13 @@ func publish(ctx context.Context, rec *Recorder, cnt *counters, m *member, ch st
 		return
 	}
 	cnt.sent.Add(int64(len(qs)))
+	cnt.published.Add(1)
 	pb := pub{p: p, id: id, channel: ch, index: index, sender: m.name}
 	for _, q := range qs {
 		pb.dirs = append(pb.dirs, q.dir)
 		pb.receiver = append(pb.receiver, q.receiver)
 	}
-	m.mu.Lock()
-	m.pubs = append(m.pubs, pb)
-	m.info.Published++
-	m.mu.Unlock()
+	m.addPub(pb)
 }
 
 // publishLoop publishes at rate per second (spread over chans round-robin)
@@ -232,21 +258,5 @@ func publishLoop(ctx context.Context, rec *Recorder, cnt *counters, m *member, c
 		}
 		ch := chans[i%len(chans)]
 		publish(ctx, rec, cnt, m, ch, owner(ch), size)
-	}
-}
-
-// handBack records every failed publication of m as handed back.
-func handBack(rec *Recorder, m *member) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, pb := range m.pubs {
-		if pb.p.Status() != client.PublishFailed {
-			continue
-		}
-		m.info.Undelivered++
-		for i := range pb.dirs {
-			rec.Add(Record{Kind: RecHandedBack, Client: m.index, Dir: pb.dirs[i], Channel: pb.channel, ID: pb.id,
-				Sender: pb.sender, Receiver: pb.receiver[i], Index: pb.index})
-		}
 	}
 }

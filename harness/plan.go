@@ -17,8 +17,10 @@ type Plan struct {
 	// Stack says where the server runs (embedded by default).
 	Stack StackOptions `json:"-"`
 	// Client configures every load client's transport. The harness sets
-	// OnEvent and a Dialer that records each dial; HandshakeTimeout, Backoff,
-	// limits, heartbeat and Queue are yours. OnMessage/Resubscribe must be nil.
+	// OnEvent, a Dialer that records each dial and Rand (from Seed; Rand set
+	// here is ignored, since clients must not share a source);
+	// HandshakeTimeout, Backoff, limits, heartbeat and Queue are yours.
+	// OnMessage/Resubscribe must be nil.
 	Client client.Config `json:"-"`
 	// Window bounds each session's unacked publications (client default 1024).
 	Window int `json:"window,omitempty"`
@@ -26,10 +28,14 @@ type Plan struct {
 	Load Load `json:"load"`
 	// Timeline places faults; it must end within Load.Duration.
 	Timeline Timeline `json:"timeline"`
-	// Seed seeds the fault server's random choices (Config.Seed) when that
-	// is zero. Client jitter is not seeded (the client takes its randomness
-	// from the runtime) and Toxiproxy's toxicity and jitter draw from
-	// math/rand's global source, so two runs never replay exactly.
+	// Seed seeds the fault server's random choices (Config.Seed, when that
+	// is zero) and every client's backoff jitter: client i (and the agent)
+	// gets client.Config.Rand from a stream of its own derived from Seed, so
+	// two runs with one Seed schedule the same reconnect delays for clients
+	// that meet the same failures. 0 leaves the clients seeded from the
+	// runtime. Toxiproxy's toxicity and jitter draw from math/rand's global
+	// source, and sockets and scheduling vary, so two runs never replay
+	// exactly.
 	Seed uint64 `json:"seed,omitempty"`
 	// Drain bounds the wait, after the load stops, for messages still in
 	// flight. Default: Client.WorstCaseRecovery() + 5s.

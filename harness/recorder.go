@@ -29,12 +29,16 @@ const (
 	// It is not expected to arrive; if it does, the checker counts it as
 	// recovered, not lost.
 	RecSendFailed RecordKind = "send_failed"
-	// RecAck: the server acknowledged an upstream message.
+	// RecAck: the server acknowledged the message's publication (stamped
+	// when the publisher saw the ack). Like RecSend, one per queue the
+	// message travels: a client's publication is acked on its upstream queue
+	// and on the echo back to it; the agent's on the downstream queue.
 	RecAck RecordKind = "ack"
 	// RecDeliver: Receiver got the message.
 	RecDeliver RecordKind = "deliver"
-	// RecHandedBack: the client handed the message back undelivered (on
-	// failed or closed). Not lost: the caller was told.
+	// RecHandedBack: the publisher handed the message back undelivered, as
+	// a failed publication, when it failed or closed (one per queue, like
+	// RecSend). Not lost: the caller was told.
 	RecHandedBack RecordKind = "handed_back"
 	// RecState: a client changed state (From, To, Attempt, Delay, Err).
 	RecState RecordKind = "state"

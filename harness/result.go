@@ -48,13 +48,16 @@ type Summary struct {
 	Uptime      float64 `json:"uptime"`
 	UptimeTotal float64 `json:"uptime_total"`
 
+	// Message counts, both directions (see MessageCounts for what each means).
 	Sent           int `json:"sent"`
+	Acked          int `json:"acked"`
 	Delivered      int `json:"delivered"`
 	Lost           int `json:"lost"`
 	Duplicated     int `json:"duplicated"`
 	Reordered      int `json:"reordered"`
 	Unexpected     int `json:"unexpected"`
 	HandedBack     int `json:"handed_back"`
+	Abandoned      int `json:"abandoned"`
 	ContinuityLost int `json:"continuity_lost"`
 
 	FailedClients    int     `json:"failed_clients"`
@@ -87,7 +90,7 @@ type ClientResult struct {
 	FinalState string   `json:"final_state"`
 	Err        string   `json:"err,omitempty"`
 	// Published counts accepted publishes; Undelivered those handed back
-	// (failed publications) when the client closed.
+	// (failed publications) when the client failed or closed.
 	Published      int `json:"published"`
 	Undelivered    int `json:"undelivered"`
 	Delivered      int `json:"delivered"`
@@ -109,6 +112,7 @@ func summarize(r *Result) {
 	t := r.Messages.Total
 	s.Sent, s.Delivered, s.Lost, s.Duplicated = t.Sent, t.Delivered, t.Lost, t.Duplicated
 	s.Reordered, s.Unexpected, s.HandedBack = t.Reordered, t.Unexpected, t.HandedBack
+	s.Acked, s.Abandoned = t.Acked, t.Abandoned
 	for _, c := range r.Clients {
 		s.ContinuityLost += c.ContinuityLost
 		s.Attempts += c.Attempts

@@ -38,6 +38,8 @@ type runner struct {
 	agent *member
 	load  []*member
 	flog  FaultLog
+	// settle records each publication's ack or hand-back as it happens.
+	settle settlers
 
 	phaseMu sync.Mutex
 	phase   Phase
@@ -122,7 +124,7 @@ func (r *runner) connect(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, r.plan.ConnectTimeout)
 	defer cancel()
 	ld := r.plan.Load
-	r.agent = &member{index: -1, name: serverName, next: map[string]uint64{}}
+	r.agent = &member{index: -1, name: serverName, next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, -1)}
 	agentCfg := r.plan.Client
 	agentCfg.MaxAttempts, agentCfg.MaxElapsed = 0, 0 // the observer must outlive every client
 	sess, err := client.NewSession(r.stack.DirectSessionURL(), sessionConfig(agentCfg, r.plan.Window, -1, r.rec, r.agent))
@@ -131,7 +133,7 @@ func (r *runner) connect(ctx context.Context) error {
 	}
 	r.agent.sess = sess
 	for i := range ld.Clients {
-		m := &member{index: i, name: clientName(i), next: map[string]uint64{}}
+		m := &member{index: i, name: clientName(i), next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, i)}
 		m.info.Index = i
 		for k := range ld.Channels {
 			m.channels = append(m.channels, channelName(i, k))
@@ -190,7 +192,9 @@ func (r *runner) startPublishers(ctx context.Context, wg *sync.WaitGroup) {
 		_, _ = fmt.Sscanf(ch, "c%d.%d", &i, &k)
 		return i
 	}
+	r.settle.start(r.rec, &r.cnt, r.agent)
 	for _, m := range r.load {
+		r.settle.start(r.rec, &r.cnt, m)
 		wg.Go(func() { publishLoop(ctx, r.rec, &r.cnt, m, m.channels, owner, ld.Up, ld.MessageSize) })
 	}
 	var all []string
@@ -202,13 +206,14 @@ func (r *runner) startPublishers(ctx context.Context, wg *sync.WaitGroup) {
 	})
 }
 
-// drain waits until every expected delivery arrived, or Drain passes.
+// drain waits until every expected delivery arrived and every publication
+// was acked or handed back, or Drain passes.
 func (r *runner) drain(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, r.plan.Drain)
 	defer cancel()
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
-	for r.cnt.delivered.Load() < r.cnt.sent.Load() {
+	for r.cnt.delivered.Load() < r.cnt.sent.Load() || r.cnt.settled.Load() < r.cnt.published.Load() {
 		select {
 		case <-ctx.Done():
 			return
@@ -217,7 +222,8 @@ func (r *runner) drain(ctx context.Context) {
 	}
 }
 
-// closeAll closes every session (idempotent) and records what they handed back.
+// closeAll closes every session (idempotent), then waits until every ack and
+// hand-back is recorded.
 func (r *runner) closeAll(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, m := range append([]*member{r.agent}, r.load...) {
@@ -233,15 +239,15 @@ func (r *runner) closeAll(ctx context.Context) {
 			if err := m.sess.Close(ctx); err != nil {
 				r.log.Warn("close failed", "member", m.name, "err", err)
 			}
-			handBack(r.rec, m)
 		})
 	}
 	wg.Wait()
+	r.settle.finish()
 }
 
 func (r *runner) check(res *Result) {
 	recs := r.rec.Records()
-	res.Messages = CheckMessages(recs)
+	res.Messages = CheckMessages(recs, res.End)
 	res.Faults = r.flog.Entries()
 	res.Timing = CheckTiming(TimingInput{
 		Start: res.Start, End: res.End, Clients: len(r.load), Channels: r.plan.Load.Channels, Faults: res.Faults,

@@ -29,8 +29,9 @@ func window(f harness.Fault) harness.Timeline {
 	return harness.Timeline{{At: ms(300), Duration: ms(400), Fault: f}}
 }
 
-// expectZeroLoss asserts exact counts: everything sent was delivered once,
-// in order, in both directions, and nothing was handed back.
+// expectZeroLoss asserts exact counts: everything sent was acked and
+// delivered once, in order, in both directions, and nothing was handed back
+// or abandoned.
 func expectZeroLoss(res *harness.Result) {
 	GinkgoHelper()
 	m := res.Messages
@@ -44,8 +45,8 @@ func expectZeroLoss(res *harness.Result) {
 	for _, q := range m.Queues {
 		Expect(q.Delivered).To(Equal(q.Sent), "queue %s/%s/%s delivered", q.Dir, q.Channel, q.Receiver)
 	}
-	Expect(m.Total).To(Equal(harness.MessageCounts{Sent: m.Total.Sent, Delivered: m.Total.Sent}),
-		"lost, duplicated, reordered, unexpected, handed back must all be 0")
+	Expect(m.Total).To(Equal(harness.MessageCounts{Sent: m.Total.Sent, Acked: m.Total.Sent, Delivered: m.Total.Sent}),
+		"all acked; lost, duplicated, reordered, unexpected, handed back, abandoned must all be 0")
 	Expect(res.Summary.ContinuityLost).To(Equal(0))
 	Expect(res.Summary.Unrecovered).To(Equal(0))
 	AddReportEntry("messages "+res.Name, res.Messages.Total)
