@@ -34,7 +34,7 @@ func (t attrType) String() string {
 type FaultInfo struct {
 	Name string
 	// Network faults act on the Toxiproxy proxy; the rest are fault-server
-	// actions, which need the embedded stack.
+	// actions, which need wschaos's own fault server (no stack target).
 	Network bool
 	// Instant faults are one-shot actions: they take no duration.
 	Instant bool

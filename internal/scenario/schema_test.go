@@ -62,8 +62,18 @@ func TestBuiltinsMatchJSONSchema(t *testing.T) {
 			t.Errorf("%s: %v", info.Name, err)
 		}
 	}
-	if err := validateYAML(t, sch, []byte(base)); err != nil {
-		t.Errorf("base: %v", err)
+	for _, src := range []string{
+		base,
+		"stack: {mode: external, target: 'ws://127.0.0.1:1/ws'}\n" + base,
+		"stack: {mode: external, toxiproxy: 'http://127.0.0.1:2', proxy: p}\n" + base,
+		"stack: {mode: external, target: 'wss://x/ws', toxiproxy: 'http://127.0.0.1:2'}\n" + base,
+	} {
+		if _, err := Parse("t.yaml", []byte(src)); err != nil {
+			t.Errorf("parser rejects %q: %v", src[:40], err)
+		}
+		if err := validateYAML(t, sch, []byte(src)); err != nil {
+			t.Errorf("schema rejects %q: %v", src[:40], err)
+		}
 	}
 }
 
@@ -80,6 +90,9 @@ func TestJSONSchemaRejects(t *testing.T) {
 		"unknown attribute":   "name: t\nload: {duration: 9s}\nslos: [lost == 0]\ntimeline: [{at: 0s, fault: drop, attributes: {x: 1}}]\n",
 		"instant w/ duration": "name: t\nload: {duration: 9s}\nslos: [lost == 0]\ntimeline: [{at: 0s, fault: drop, duration: 1s}]\n",
 		"missing slos":        "name: t\nload: {duration: 9s}\n",
+		"external, no urls":   "stack: {mode: external}\n" + base,
+		"embedded target":     "stack: {target: 'ws://127.0.0.1:1/ws'}\n" + base,
+		"proxy, no toxiproxy": "stack: {mode: external, target: 'ws://127.0.0.1:1/ws', proxy: p}\n" + base,
 	}
 	for name, src := range bad {
 		if err := validateYAML(t, sch, []byte(src)); err == nil {
