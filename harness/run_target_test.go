@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -198,6 +199,31 @@ func TestDialAddr(t *testing.T) {
 		s := &Stack{api: &toxiproxyAPI{url: c.api}, proxy: &toxiclient.Proxy{Listen: c.listen}}
 		if got := s.dialAddr(); got != c.want {
 			t.Errorf("api %s listen %s: dial %s; want %s", c.api, c.listen, got, c.want)
+		}
+	}
+}
+
+// TestComposeToxiproxyConfig keeps docker/toxiproxy.json (the compose copy)
+// in step with docker-compose.yml: the canonical proxy listens on every
+// interface of the toxiproxy container and forwards to the faultserver
+// service that the target-mode runner names.
+func TestComposeToxiproxyConfig(t *testing.T) {
+	cfg, err := LoadToxiproxyConfig("../docker/toxiproxy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg) != 1 || cfg[0].Name != DefaultProxyName || cfg[0].Upstream != "faultserver:8080" || !strings.HasPrefix(cfg[0].Listen, "0.0.0.0:") {
+		t.Fatalf("docker/toxiproxy.json = %+v", cfg)
+	}
+	compose, err := os.ReadFile("../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := strings.Cut(cfg[0].Listen, ":")
+	for _, want := range []string{"./docker/toxiproxy.json:/config/toxiproxy.json", "--target=ws://" + cfg[0].Upstream + "/ws",
+		"--proxy=" + DefaultProxyName, "127.0.0.1:" + port + ":" + port} {
+		if !strings.Contains(string(compose), want) {
+			t.Errorf("docker-compose.yml lacks %q", want)
 		}
 	}
 }
