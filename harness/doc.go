@@ -32,6 +32,13 @@
 // through its Go client instead, creating a uniquely named proxy on
 // 127.0.0.1:0 per stack (or repointing a named one from toxiproxy.json).
 //
+// Target mode: with StackOptions.Target the stack fronts a server the
+// harness did not start, and [Run] drives its load there: the clients dial
+// the proxy ([Stack.SessionURL], [Stack.ThroughProxy] for Host and TLS name),
+// the agent dials the target directly ([Stack.DirectSessionURL]), so the
+// target must speak the session protocol. Only network faults apply; a plan
+// with fault-server actions is refused ([ErrInvalidPlan], [ErrNeedsServer]).
+//
 // Toxiproxy's sharp edges, handled or documented where they bite: toxicity 0
 // means never (a zero Fault.Toxicity is sent as 1.0); reset_peer added to a
 // live connection yields EOF, not RST; limit_data counts the handshake bytes;
