@@ -33,12 +33,14 @@ func observed(s harness.Summary) slo.Observed {
 		"uptime":             s.Uptime,
 		"uptime_total":       s.UptimeTotal,
 		"sent":               float64(s.Sent),
+		"acked":              float64(s.Acked),
 		"delivered":          float64(s.Delivered),
 		"lost":               float64(s.Lost),
 		"duplicated":         float64(s.Duplicated),
 		"reordered":          float64(s.Reordered),
 		"unexpected":         float64(s.Unexpected),
 		"handed_back":        float64(s.HandedBack),
+		"abandoned":          float64(s.Abandoned),
 		"continuity_lost":    float64(s.ContinuityLost),
 		"failed_clients":     float64(s.FailedClients),
 		"failed_ratio":       s.FailedRatio,
@@ -86,7 +88,6 @@ func buildReport(info runInfo, cfg client.Config, res *harness.Result) *report.R
 		r.SLOs = append(r.SLOs, sr)
 	}
 	r.Messages = report.Messages{Up: counts(res.Messages.Up), Down: counts(res.Messages.Down)}
-	r.Messages.Up.Acked, r.Messages.Down.Acked = ackCounts(res.Records)
 	sum := res.Summary
 	r.Recovery = report.Recovery{Count: sum.Recoveries, Unrecovered: sum.Unrecovered,
 		P50MS: report.MS(sum.RecoveryP50), P90MS: report.MS(sum.RecoveryP90), P99MS: report.MS(sum.RecoveryP99), MaxMS: report.MS(sum.RecoveryMax)}
@@ -118,8 +119,9 @@ func buildReport(info runInfo, cfg client.Config, res *harness.Result) *report.R
 }
 
 func counts(c harness.MessageCounts) report.DirectionCounts {
-	return report.DirectionCounts{Sent: c.Sent, Delivered: c.Delivered, Lost: c.Lost, Duplicated: c.Duplicated,
-		Reordered: c.Reordered, Unexpected: c.Unexpected, HandedBack: c.HandedBack, SendFailed: c.SendFailed}
+	acked := c.Acked
+	return report.DirectionCounts{Sent: c.Sent, Acked: &acked, Delivered: c.Delivered, Lost: c.Lost, Duplicated: c.Duplicated,
+		Reordered: c.Reordered, Unexpected: c.Unexpected, HandedBack: c.HandedBack, Abandoned: c.Abandoned, SendFailed: c.SendFailed}
 }
 
 func clients(res *harness.Result, rel func(time.Time) float64) []report.Client {
@@ -186,26 +188,4 @@ func version() string {
 		return bi.Main.Version
 	}
 	return "devel"
-}
-
-// ackCounts counts ack records per direction, or returns nils when the
-// harness recorded none at all (it then does not record acks).
-func ackCounts(recs []harness.Record) (up, down *int) {
-	var u, d int
-	seen := false
-	for _, rec := range recs {
-		if rec.Kind != harness.RecAck {
-			continue
-		}
-		seen = true
-		if rec.Dir == harness.Down {
-			d++
-		} else {
-			u++
-		}
-	}
-	if !seen {
-		return nil, nil
-	}
-	return &u, &d
 }

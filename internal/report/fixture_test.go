@@ -26,7 +26,7 @@ func sample() *Report {
 		Metrics: map[string]float64{"lost": 2, "recovery_p99": 1.5},
 		Messages: Messages{
 			Up:   DirectionCounts{Sent: 100, Acked: iptr(98), Delivered: 98, Lost: 2, HandedBack: 0},
-			Down: DirectionCounts{Sent: 200, Delivered: 200},
+			Down: DirectionCounts{Sent: 200, Acked: iptr(196), Delivered: 190, HandedBack: 4, Abandoned: 6},
 		},
 		Recovery: Recovery{Count: 3, Unrecovered: 1, P50MS: 800, P90MS: 1400, P99MS: 1500, MaxMS: 1500, MeanMS: 1000,
 			Samples: []RecoverySample{

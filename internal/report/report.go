@@ -100,20 +100,27 @@ type Messages struct {
 	Down DirectionCounts `json:"down"`
 }
 
-// DirectionCounts are the checker's counts for one direction.
+// DirectionCounts are the checker's counts for one direction. Every sent
+// message is exactly one of delivered, handed back, abandoned or lost.
 type DirectionCounts struct {
 	Sent int `json:"sent"`
-	// Acked counts acknowledgements seen; null when the harness did not
-	// record them (it records deliveries, which is what loss is judged on).
+	// Acked counts sent messages the server acknowledged. It is a pointer
+	// for compatibility: reports written before acks were recorded have null.
 	Acked     *int `json:"acked"`
 	Delivered int  `json:"delivered"`
-	// Lost are messages neither delivered nor handed back.
+	// Lost are messages the system took on that vanished silently: acked
+	// and never delivered to a receiver that was still live, or unacked and
+	// neither delivered nor handed back.
 	Lost       int `json:"lost"`
 	Duplicated int `json:"duplicated"`
 	Reordered  int `json:"reordered"`
 	Unexpected int `json:"unexpected"`
 	// HandedBack were returned undelivered to the caller (failed/closed).
 	HandedBack int `json:"handed_back"`
+	// Abandoned were acked by the server for a receiving client that then
+	// failed or closed (within the run) before getting them: the client said
+	// so by ending. Not lost. Always 0 upstream (the server never ends).
+	Abandoned int `json:"abandoned"`
 	// SendFailed were refused by the sender at once (an error from Publish).
 	SendFailed int `json:"send_failed"`
 }

@@ -65,7 +65,7 @@ func TestJSONSchemaFields(t *testing.T) {
 		}
 	}
 	up := m["messages"].(map[string]any)["up"].(map[string]any)
-	for _, k := range []string{"sent", "acked", "delivered", "lost", "duplicated", "reordered", "unexpected", "handed_back", "send_failed"} {
+	for _, k := range []string{"sent", "acked", "delivered", "lost", "duplicated", "reordered", "unexpected", "handed_back", "abandoned", "send_failed"} {
 		if _, ok := up[k]; !ok {
 			t.Errorf("missing messages.up.%s", k)
 		}

@@ -37,13 +37,13 @@ func WriteSummary(w io.Writer, r *Report) error {
 
 	b.WriteString("\n")
 	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  messages\tsent\tacked\tdelivered\tlost\tduplicated\treordered\thanded back\t")
+	fmt.Fprintln(tw, "  messages\tsent\tacked\tdelivered\tlost\tduplicated\treordered\thanded back\tabandoned\t")
 	for _, d := range []struct {
 		name string
 		c    DirectionCounts
 	}{{"up", r.Messages.Up}, {"down", r.Messages.Down}} {
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t\n", d.name, d.c.Sent, Count(d.c.Acked), d.c.Delivered, d.c.Lost,
-			d.c.Duplicated, d.c.Reordered, d.c.HandedBack)
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", d.name, d.c.Sent, Count(d.c.Acked), d.c.Delivered, d.c.Lost,
+			d.c.Duplicated, d.c.Reordered, d.c.HandedBack, d.c.Abandoned)
 	}
 	tw.Flush()
 
