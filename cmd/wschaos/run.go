@@ -80,7 +80,7 @@ complete), 2 usage or configuration error (bad flag, invalid scenario).`,
 	fl.BoolVar(&f.short, "short", false, "scale the scenario down for CI (shorter timeline, fewer clients; SLOs unchanged)")
 	fl.BoolVar(&f.check, "check", false, "validate the scenario and exit without running it")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no live progress")
-	fl.Uint64Var(&f.seed, "seed", 0, "seed for the fault server's random choices (default: the scenario's seed, else random; printed either way)")
+	fl.Uint64Var(&f.seed, "seed", 0, "seed for the fault server's random choices and every client's backoff jitter (default: the scenario's seed, else random; printed either way)")
 	fl.StringVar(&f.jsonPath, "report-json", "", "write the JSON report (docs/REPORT.md) to this file ('-' for stdout)")
 	fl.StringVar(&f.junitPath, "junit", "", "write JUnit XML (one test case per SLO) to this file")
 	fl.StringVar(&f.htmlPath, "html", "", "write the self-contained HTML report to this file")
