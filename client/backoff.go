@@ -83,7 +83,10 @@ const (
 	DefaultJitterFraction    = 0.25
 )
 
-func (b Backoff) withDefaults() Backoff {
+// WithDefaults returns b with every zero field set to its documented
+// default: the backoff a client configured with b actually uses. Tools that
+// model the client's delays (the harness's KS checks, reports) start here.
+func (b Backoff) WithDefaults() Backoff {
 	if b.Base == 0 {
 		b.Base = DefaultBackoffBase
 	}
@@ -100,7 +103,7 @@ func (b Backoff) withDefaults() Backoff {
 }
 
 func (b Backoff) validate() error {
-	b = b.withDefaults()
+	b = b.WithDefaults()
 	switch {
 	case b.Base < 0:
 		return fmt.Errorf("client: invalid Backoff.Base %s: must not be negative", b.Base)
@@ -119,7 +122,7 @@ func (b Backoff) validate() error {
 // Max returns the largest delay Delay can return for any attempt: Cap, or
 // Cap*(1+Fraction) for proportional jitter.
 func (b Backoff) Max() time.Duration {
-	b = b.withDefaults()
+	b = b.WithDefaults()
 	if b.Jitter == JitterProportional {
 		return time.Duration(float64(b.Cap) * (1 + b.Fraction))
 	}
@@ -132,7 +135,7 @@ func (b Backoff) Max() time.Duration {
 // means no jitter (the un-jittered delay, or the upper bound for decorrelated).
 // Delay draws exactly one rnd.Float64 per call when jitter applies.
 func (b Backoff) Delay(attempt int, prev time.Duration, rnd *rand.Rand) time.Duration {
-	b = b.withDefaults()
+	b = b.WithDefaults()
 	if attempt < 1 {
 		attempt = 1
 	}

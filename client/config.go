@@ -171,7 +171,7 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Queue.MaxBytes == 0 {
 		cfg.Queue.MaxBytes = DefaultQueueBytes
 	}
-	cfg.Backoff = cfg.Backoff.withDefaults()
+	cfg.Backoff = cfg.Backoff.WithDefaults()
 	if cfg.Classify == nil {
 		cfg.Classify = DefaultClassify
 	}

@@ -145,7 +145,7 @@ func clients(res *harness.Result, rel func(time.Time) float64) []report.Client {
 // backoff pairs each observed delay with the range the configured
 // distribution allows, judged as the harness judges violations.
 func backoff(b client.Backoff, res *harness.Result, rel func(time.Time) float64) report.Backoff {
-	cfg := withBackoffDefaults(b)
+	cfg := b.WithDefaults()
 	out := report.Backoff{
 		Configured: report.BackoffConfig{BaseMS: report.MS(cfg.Base), CapMS: report.MS(cfg.Cap), Multiplier: cfg.Multiplier,
 			Jitter: cfg.Jitter.String(), Fraction: cfg.Fraction},
@@ -164,22 +164,6 @@ func backoff(b client.Backoff, res *harness.Result, rel func(time.Time) float64)
 		out.Observations = append(out.Observations, ob)
 	}
 	return out
-}
-
-func withBackoffDefaults(b client.Backoff) client.Backoff {
-	if b.Base == 0 {
-		b.Base = client.DefaultBackoffBase
-	}
-	if b.Cap == 0 {
-		b.Cap = client.DefaultBackoffCap
-	}
-	if b.Multiplier == 0 {
-		b.Multiplier = client.DefaultBackoffMultiplier
-	}
-	if b.Fraction == 0 {
-		b.Fraction = client.DefaultJitterFraction
-	}
-	return b
 }
 
 // version is the module version stamped by the Go toolchain, or "devel".

@@ -22,7 +22,7 @@ type DelayDist struct {
 // decorrelated jitter; 0 means none). Zero fields of b take the client's
 // documented defaults.
 func BackoffDist(b client.Backoff, attempt int, prev time.Duration) DelayDist {
-	b = backoffDefaults(b)
+	b = b.WithDefaults()
 	if attempt < 1 {
 		attempt = 1
 	}
@@ -47,22 +47,6 @@ func BackoffDist(b client.Backoff, attempt int, prev time.Duration) DelayDist {
 	default: // proportional
 		return DelayDist{time.Duration(d * (1 - b.Fraction)), time.Duration(d * (1 + b.Fraction))}
 	}
-}
-
-func backoffDefaults(b client.Backoff) client.Backoff {
-	if b.Base == 0 {
-		b.Base = client.DefaultBackoffBase
-	}
-	if b.Cap == 0 {
-		b.Cap = client.DefaultBackoffCap
-	}
-	if b.Multiplier == 0 {
-		b.Multiplier = client.DefaultBackoffMultiplier
-	}
-	if b.Fraction == 0 {
-		b.Fraction = client.DefaultJitterFraction
-	}
-	return b
 }
 
 // CDF is P(delay <= x).
