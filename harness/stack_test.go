@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/onsi/gomega/gleak"
 
 	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/internal/wstest"
 )
 
 func TestMain(m *testing.M) {
@@ -37,23 +37,7 @@ func TestMain(m *testing.M) {
 // echoServer is a plain gorilla WebSocket echo server on loopback.
 func echoServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		for {
-			typ, data, err := c.ReadMessage()
-			if err != nil {
-				return
-			}
-			if err := c.WriteMessage(typ, data); err != nil {
-				return
-			}
-		}
-	}))
+	srv := httptest.NewServer(wstest.EchoHandler())
 	t.Cleanup(srv.Close)
 	return srv
 }

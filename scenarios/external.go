@@ -2,37 +2,23 @@ package scenarios
 
 import (
 	"errors"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/gorilla/websocket"
 	. "github.com/onsi/ginkgo/v2" //nolint:revive
 	. "github.com/onsi/gomega"    //nolint:revive
 
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/internal/wstest"
 )
 
 // echoTarget is a plain gorilla echo server on loopback, standing in for a
 // staging server that knows nothing of the session protocol.
 func echoTarget() string {
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		for {
-			typ, data, err := c.ReadMessage()
-			if err != nil || c.WriteMessage(typ, data) != nil {
-				return
-			}
-		}
-	}))
+	srv := httptest.NewServer(wstest.EchoHandler())
 	DeferCleanup(srv.Close)
 	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/echo"
 }

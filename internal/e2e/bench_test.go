@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/internal/wstest"
 	"github.com/wschaos/wschaos/protocol"
 )
 
@@ -54,23 +54,7 @@ type rawEcho struct {
 }
 
 func newRawEcho(b *testing.B) *rawEcho {
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		for {
-			mt, data, err := c.ReadMessage()
-			if err != nil {
-				return
-			}
-			if err := c.WriteMessage(mt, data); err != nil {
-				return
-			}
-		}
-	}))
+	srv := httptest.NewServer(wstest.EchoHandler())
 	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
 	if err != nil {
 		b.Fatal(err)
