@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -51,7 +52,13 @@ type QueueConfig struct {
 // Config configures a Client. The zero value is usable; every field documents
 // its default. New copies it, so later changes by the caller have no effect.
 type Config struct {
-	// Header is sent with every handshake (e.g. Authorization, Origin).
+	// Header is sent with every handshake (e.g. Authorization, Origin). It
+	// must not hold the headers the handshake sets itself (Upgrade,
+	// Connection, Sec-WebSocket-Key, Sec-WebSocket-Version,
+	// Sec-WebSocket-Extensions), nor Sec-WebSocket-Protocol when Subprotocols
+	// (or Dialer.Subprotocols) are set: gorilla/websocket refuses such a
+	// request, so every dial would fail. New and Dial return an error instead.
+	// Without Subprotocols, Sec-WebSocket-Protocol here is sent as given.
 	Header http.Header
 	// Dialer, if set, is copied and used for the handshake; TLSConfig and
 	// Subprotocols below fill its fields only where they are unset. nil means a
@@ -64,7 +71,8 @@ type Config struct {
 	// HandshakeTimeout bounds one dial: TCP, TLS and the HTTP upgrade. Default 5s.
 	HandshakeTimeout time.Duration
 	// ReadLimit is the largest inbound message accepted, in bytes; a larger one
-	// ends the connection (and it reconnects). Default 1 MiB.
+	// ends the connection (the client sends close 1009, message too big; the
+	// failure wraps websocket.ErrReadLimit) and it reconnects. Default 1 MiB.
 	ReadLimit int64
 	// WriteTimeout bounds one frame write; a write that takes longer ends the
 	// connection. Default 10s.
@@ -204,5 +212,27 @@ func (cfg Config) validate() error {
 	case cfg.Queue.Overflow < OverflowBlock || cfg.Queue.Overflow > OverflowDropOldest:
 		return fmt.Errorf("client: invalid Queue.Overflow %d", int(cfg.Queue.Overflow))
 	}
+	if err := validateHeader(cfg.Header, buildDialer(cfg).Subprotocols); err != nil {
+		return err
+	}
 	return cfg.Backoff.validate()
+}
+
+// reservedHeaders are the handshake headers gorilla/websocket (v1.5.3,
+// Dialer.DialContext) sets itself and refuses in the request header with
+// "duplicate header not allowed". Caught here, not on every dial: a dial
+// failing that way would be retried forever.
+var reservedHeaders = []string{"Upgrade", "Connection", "Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions"}
+
+// validateHeader rejects what gorilla would refuse on every dial. Keys are
+// compared in canonical form: a non-canonical "upgrade" would slip past
+// gorilla's check only to send the header twice.
+func validateHeader(h http.Header, subprotocols []string) error {
+	for k := range h {
+		ck := http.CanonicalHeaderKey(k)
+		if slices.Contains(reservedHeaders, ck) || (ck == "Sec-Websocket-Protocol" && len(subprotocols) > 0) {
+			return fmt.Errorf("client: invalid Header %q: set by the WebSocket handshake itself", k)
+		}
+	}
+	return nil
 }

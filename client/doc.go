@@ -21,8 +21,10 @@
 //     ([*LimitError] or [*FatalError], both errors.As-able).
 //   - [Client.Close] stops everything; [Client.Undelivered] and the final
 //     event hand back every queued message never written.
-//   - [Backoff] computes delays (a pure value; see its table), [DefaultClassify]
-//     says which failures are fatal, [Config.Classify] overrides it.
+//   - [Backoff] computes delays (a pure value; see its table); [Config.Rand]
+//     is the source of its jitter, so a reconnect schedule can be replayed.
+//     [DefaultClassify] says which failures are fatal, [Config.Classify]
+//     overrides it.
 //
 // # Session entry points
 //
