@@ -17,7 +17,9 @@ import (
 //	GET    /healthz           {"ok":true}; needs no token
 //	GET    /stats             Stats
 //	GET    /sessions          []SessionInfo
-//	GET    /events[?since=ID] {"events":[Event...],"last":ID}
+//	GET    /events[?since=ID] {"events":[Event...],"last":ID,"dropped":n}
+//	                          (dropped: oldest events evicted from the bounded
+//	                          log, IDs 1..n; since < n means some were missed)
 //	GET    /faults            lasting faults that are active, by name
 //	POST   /faults/drop       Selector                         -> {"affected":n}
 //	POST   /faults/close      {"code":1012,"reason":"deploy"} + Selector -> {"affected":n}
@@ -96,15 +98,16 @@ func (s *Server) adminEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		since = n
 	}
-	evs := s.EventsSince(since)
+	evs, dropped, _ := s.events.since(since)
 	last := since
 	if len(evs) > 0 {
 		last = evs[len(evs)-1].ID
 	}
 	writeJSON(w, http.StatusOK, struct {
-		Events []Event `json:"events"`
-		Last   uint64  `json:"last"`
-	}{evs, last})
+		Events  []Event `json:"events"`
+		Last    uint64  `json:"last"`
+		Dropped uint64  `json:"dropped"`
+	}{evs, last, dropped})
 }
 
 func (s *Server) adminApply(w http.ResponseWriter, r *http.Request) {

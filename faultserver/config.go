@@ -51,8 +51,8 @@ type Config struct {
 	SendQueue int
 	// WriteTimeout bounds each frame write. Default 10s.
 	WriteTimeout time.Duration
-	// EventLogSize is how many events the log keeps (oldest dropped first).
-	// Default 10000.
+	// EventLogSize is how many events the log keeps (oldest dropped first,
+	// counted in Stats.EventsDropped). Default 10000.
 	EventLogSize int
 	// Seed seeds the random choice of DropConnections/CloseConnections/Stall
 	// with a Fraction selector. 0 picks a random seed.

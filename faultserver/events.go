@@ -69,12 +69,13 @@ type Event struct {
 
 // eventLog is a bounded ring of events; waiters are woken on every append.
 type eventLog struct {
-	mu     sync.Mutex
-	buf    []Event
-	start  int // index of the oldest event in buf
-	n      int
-	nextID uint64
-	wake   chan struct{} // closed and replaced on every append
+	mu      sync.Mutex
+	buf     []Event
+	start   int // index of the oldest event in buf
+	n       int
+	nextID  uint64
+	dropped uint64        // events evicted to make room: always the oldest, so IDs 1..dropped
+	wake    chan struct{} // closed and replaced on every append
 }
 
 func newEventLog(size int) *eventLog {
@@ -89,23 +90,25 @@ func (l *eventLog) add(e Event) Event {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	if len(l.buf) > 0 {
-		if l.n < len(l.buf) {
-			l.buf[(l.start+l.n)%len(l.buf)] = e
-			l.n++
-		} else {
-			l.buf[l.start] = e
-			l.start = (l.start + 1) % len(l.buf)
-		}
+	switch {
+	case len(l.buf) == 0:
+		l.dropped++
+	case l.n < len(l.buf):
+		l.buf[(l.start+l.n)%len(l.buf)] = e
+		l.n++
+	default:
+		l.buf[l.start] = e
+		l.start = (l.start + 1) % len(l.buf)
+		l.dropped++
 	}
 	close(l.wake)
 	l.wake = make(chan struct{})
 	return e
 }
 
-// since returns retained events with ID > id, and the wake channel current
-// at the time of the read.
-func (l *eventLog) since(id uint64) ([]Event, <-chan struct{}) {
+// since returns retained events with ID > id, how many events were dropped
+// so far, and the wake channel current at the time of the read.
+func (l *eventLog) since(id uint64) ([]Event, uint64, <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := make([]Event, 0, l.n)
@@ -115,18 +118,26 @@ func (l *eventLog) since(id uint64) ([]Event, <-chan struct{}) {
 			out = append(out, e)
 		}
 	}
-	return out, l.wake
+	return out, l.dropped, l.wake
 }
 
-// Events returns every retained event, oldest first.
+// droppedCount returns how many events were evicted so far.
+func (l *eventLog) droppedCount() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.dropped
+}
+
+// Events returns every retained event, oldest first. Once the log is full
+// (Config.EventLogSize) the oldest are dropped: see Stats.EventsDropped.
 func (s *Server) Events() []Event {
-	ev, _ := s.events.since(0)
+	ev, _, _ := s.events.since(0)
 	return ev
 }
 
 // EventsSince returns retained events with ID greater than id, oldest first.
 func (s *Server) EventsSince(id uint64) []Event {
-	ev, _ := s.events.since(id)
+	ev, _, _ := s.events.since(id)
 	return ev
 }
 
@@ -145,7 +156,7 @@ func (s *Server) CountEvents(k EventKind) int {
 // (retained or new) and returns it, or returns ctx.Err().
 func (s *Server) WaitEvent(ctx context.Context, after uint64, match func(Event) bool) (Event, error) {
 	for {
-		evs, wake := s.events.since(after)
+		evs, _, wake := s.events.since(after)
 		for _, e := range evs {
 			if match(e) {
 				return e, nil

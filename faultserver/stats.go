@@ -27,6 +27,9 @@ type Stats struct {
 	ProtocolErrors     uint64 `json:"protocol_errors"`
 	EchoedFrames       uint64 `json:"echoed_frames"`
 	Restarts           uint64 `json:"restarts"`
+	// EventsDropped counts events evicted from the bounded event log
+	// (Config.EventLogSize); they are always the oldest, IDs 1..EventsDropped.
+	EventsDropped uint64 `json:"events_dropped"`
 }
 
 // counters are updated lock-free from connection goroutines.
@@ -65,6 +68,7 @@ func (s *Server) Stats() Stats {
 		ProtocolErrors:     c.protocolErrors.Load(),
 		EchoedFrames:       c.echo.Load(),
 		Restarts:           c.restarts.Load(),
+		EventsDropped:      s.events.droppedCount(),
 	}
 }
 
