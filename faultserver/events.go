@@ -111,12 +111,16 @@ func (l *eventLog) add(e Event) Event {
 func (l *eventLog) since(id uint64) ([]Event, uint64, <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]Event, 0, l.n)
-	for i := 0; i < l.n; i++ {
-		e := l.buf[(l.start+i)%len(l.buf)]
-		if e.ID > id {
-			out = append(out, e)
-		}
+	// IDs are consecutive and the retained ones are dropped+1 onwards, so the
+	// first wanted event is found by arithmetic, and a waiter woken by one new
+	// event copies one event rather than scanning and sizing for the whole log.
+	skip := l.n
+	if id < l.dropped+uint64(l.n) {
+		skip = int(max(id, l.dropped) - l.dropped)
+	}
+	out := make([]Event, 0, l.n-skip)
+	for i := skip; i < l.n; i++ {
+		out = append(out, l.buf[(l.start+i)%len(l.buf)])
 	}
 	return out, l.dropped, l.wake
 }

@@ -1,6 +1,7 @@
 package faultserver
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -25,8 +26,14 @@ func TestEventLogDropped(t *testing.T) {
 	if ids := eventIDs(evs); len(ids) != 3 || ids[0] != 3 || ids[2] != 5 {
 		t.Fatalf("retained IDs %v, want [3 4 5]", ids)
 	}
-	if evs, _, _ := l.since(4); len(evs) != 1 || evs[0].ID != 5 {
-		t.Fatalf("since(4) = %v, want [5]", eventIDs(evs))
+	for _, tc := range []struct {
+		id   uint64
+		want []uint64
+	}{{1, []uint64{3, 4, 5}}, {3, []uint64{4, 5}}, {4, []uint64{5}}, {5, nil}, {99, nil}} {
+		evs, _, _ := l.since(tc.id)
+		if got := eventIDs(evs); !slices.Equal(got, tc.want) && (len(got) != 0 || len(tc.want) != 0) {
+			t.Fatalf("since(%d) = %v, want %v", tc.id, got, tc.want)
+		}
 	}
 }
 
