@@ -141,10 +141,16 @@ type timelineAction struct {
 	undo bool
 }
 
+// undoTimeout bounds each undo. Undos run on a context detached from the
+// timeline's: a timeline ending with the load must still lift the faults it
+// applied, including one whose undo began at that very moment.
+const undoTimeout = 10 * time.Second
+
 // RunTimeline applies t's faults on s at their offsets from start and undoes
 // them when their duration ends. It returns when every fault has been
 // applied and undone, or when ctx ends; then it undoes what is still active
-// (with a fresh 10s budget) before returning. Faults whose duration is 0
+// before returning. Each undo has undoTimeout of its own, whether or not
+// ctx ended. Faults whose duration is 0
 // (toxics and lossy mode) are undone when ctx ends or, at the latest, when
 // RunTimeline returns. Each apply and undo lands in log; the returned error
 // joins every failure.
@@ -199,9 +205,7 @@ func (s *Stack) RunTimeline(ctx context.Context, start time.Time, t Timeline, lo
 				continue
 			}
 			delete(live, a.step)
-			err := act.undo(ctx)
-			log.finish(act.entry, time.Now(), err)
-			if err != nil {
+			if err := undoStep(ctx, act.undo, log, act.entry); err != nil {
 				errs = append(errs, fmt.Errorf("harness: undo step %d (%s): %w", a.step, step.Fault, err))
 			}
 			continue
@@ -228,19 +232,25 @@ func (s *Stack) RunTimeline(ctx context.Context, start time.Time, t Timeline, lo
 		<-ctx.Done()
 	}
 	// Undo what is left, in reverse order of application.
-	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
 	steps := make([]int, 0, len(live))
 	for i := range live {
 		steps = append(steps, i)
 	}
 	slices.SortFunc(steps, func(a, b int) int { return live[b].entry - live[a].entry })
 	for _, i := range steps {
-		err := live[i].undo(cleanup)
-		log.finish(live[i].entry, time.Now(), err)
-		if err != nil {
+		if err := undoStep(ctx, live[i].undo, log, live[i].entry); err != nil {
 			errs = append(errs, fmt.Errorf("harness: undo step %d (%s): %w", i, t[i].Fault, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// undoStep runs undo within undoTimeout, detached from ctx's cancellation,
+// and closes the fault's log entry.
+func undoStep(ctx context.Context, undo UndoFunc, log *FaultLog, entry int) error {
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+	defer cancel()
+	err := undo(uctx)
+	log.finish(entry, time.Now(), err)
+	return err
 }
