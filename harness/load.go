@@ -21,7 +21,16 @@ const serverName = "server"
 
 func clientName(i int) string { return "client-" + strconv.Itoa(i) }
 
-func channelName(client, k int) string { return fmt.Sprintf("c%d.%d", client, k) }
+// channelName names client's k-th channel in run runID. The run id keeps
+// runs apart on one target server: without it two runs would attach the
+// same channels and count each other's messages as duplicated or
+// unexpected.
+func channelName(runID string, client, k int) string {
+	return fmt.Sprintf("%s.c%d.%d", runID, client, k)
+}
+
+// newRunID returns a short random id for a run's channel names.
+func newRunID() string { return fmt.Sprintf("%08x", rand.Uint32()) }
 
 // payload encodes sender and index in front of padding up to size bytes.
 func payload(sender string, index uint64, size int) []byte {
@@ -243,7 +252,7 @@ func publish(ctx context.Context, rec *Recorder, cnt *counters, m *member, ch st
 
 // publishLoop publishes at rate per second (spread over chans round-robin)
 // until ctx ends. owner maps a channel to its client (for the agent).
-func publishLoop(ctx context.Context, rec *Recorder, cnt *counters, m *member, chans []string, owner func(string) int, rate float64, size int) {
+func publishLoop(ctx context.Context, rec *Recorder, cnt *counters, m *member, chans []string, owner map[string]int, rate float64, size int) {
 	if rate <= 0 || len(chans) == 0 {
 		return
 	}
@@ -257,6 +266,6 @@ func publishLoop(ctx context.Context, rec *Recorder, cnt *counters, m *member, c
 		case <-t.C:
 		}
 		ch := chans[i%len(chans)]
-		publish(ctx, rec, cnt, m, ch, owner(ch), size)
+		publish(ctx, rec, cnt, m, ch, owner[ch], size)
 	}
 }

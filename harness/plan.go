@@ -46,10 +46,12 @@ type Plan struct {
 }
 
 // Load is the traffic a run generates. Each client i attaches Channels
-// private channels ("c<i>.<k>"); a server-side agent session, connected to
-// the server directly (the local fault server, or the Stack's Target; not
-// through the proxy), attaches them all, publishes the downstream traffic
-// and observes what clients publish.
+// private channels ("<run>.c<i>.<k>", <run> a random id per run, so runs
+// sharing a target server stay apart; [ClientResult.Channels] lists them);
+// a server-side agent session, connected to the server directly (the local
+// fault server, or the Stack's Target; not through the proxy), attaches
+// them all, publishes the downstream traffic and observes what clients
+// publish.
 type Load struct {
 	// Clients is the number of session clients. Default 4.
 	Clients int `json:"clients"`

@@ -80,6 +80,9 @@ const BackoffSlack = 100 * time.Millisecond
 // ClientResult is one load client's outcome.
 type ClientResult struct {
 	Index int `json:"index"`
+	// Channels are the channels the client attached, named
+	// "<run id>.c<index>.<k>" (the run id is random per run).
+	Channels []string `json:"channels"`
 	// Sessions lists the server session ids the client held, in order (more
 	// than one means resyncs).
 	Sessions   []string `json:"sessions"`

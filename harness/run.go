@@ -21,7 +21,7 @@ func Run(ctx context.Context, plan Plan, opts RunOptions) (*Result, error) {
 		return nil, err
 	}
 	plan = plan.withDefaults()
-	r := &runner{plan: plan, opts: opts, rec: NewRecorder(), log: opts.Logger}
+	r := &runner{plan: plan, opts: opts, rec: NewRecorder(), log: opts.Logger, id: newRunID()}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -31,6 +31,7 @@ func Run(ctx context.Context, plan Plan, opts RunOptions) (*Result, error) {
 type runner struct {
 	plan  Plan
 	opts  RunOptions
+	id    string // prefixes the run's channel names
 	rec   *Recorder
 	cnt   counters
 	log   *slog.Logger
@@ -136,8 +137,9 @@ func (r *runner) connect(ctx context.Context) error {
 		m := &member{index: i, name: clientName(i), next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, i)}
 		m.info.Index = i
 		for k := range ld.Channels {
-			m.channels = append(m.channels, channelName(i, k))
+			m.channels = append(m.channels, channelName(r.id, i, k))
 		}
+		m.info.Channels = m.channels
 		s, err := client.NewSession(r.stack.SessionURL(), sessionConfig(r.stack.ThroughProxy(r.plan.Client), r.plan.Window, i, r.rec, m))
 		if err != nil {
 			return fmt.Errorf("harness: failed to start client %d: %w", i, err)
@@ -187,15 +189,16 @@ func collect(ch <-chan error) []error {
 
 func (r *runner) startPublishers(ctx context.Context, wg *sync.WaitGroup) {
 	ld := r.plan.Load
-	owner := func(ch string) int {
-		var i, k int
-		_, _ = fmt.Sscanf(ch, "c%d.%d", &i, &k)
-		return i
+	owner := map[string]int{}
+	for _, m := range r.load {
+		for _, ch := range m.channels {
+			owner[ch] = m.index
+		}
 	}
 	r.settle.start(r.rec, &r.cnt, r.agent)
 	for _, m := range r.load {
 		r.settle.start(r.rec, &r.cnt, m)
-		wg.Go(func() { publishLoop(ctx, r.rec, &r.cnt, m, m.channels, owner, ld.Up, ld.MessageSize) })
+		wg.Go(func() { publishLoop(ctx, r.rec, &r.cnt, m, m.channels, nil, ld.Up, ld.MessageSize) })
 	}
 	var all []string
 	for _, m := range r.load {

@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -37,8 +36,8 @@ func reattachRun(tl harness.Timeline) *harness.Result {
 func expectReattached(res *harness.Result, faultAt time.Time) {
 	GinkgoHelper()
 	for _, c := range res.Clients {
-		for k := range 3 {
-			ch := fmt.Sprintf("c%d.%d", c.Index, k)
+		Expect(c.Channels).To(HaveLen(3))
+		for _, ch := range c.Channels {
 			var attaches []faultserver.Event
 			for _, e := range events(res, faultserver.EventAttach) {
 				if e.Channel == ch && slices.Contains(c.Sessions, e.Session) && e.Time.After(faultAt) {
