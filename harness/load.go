@@ -68,15 +68,21 @@ type counters struct {
 	settled   atomic.Int64
 }
 
+// route is one queue a publication travels: a direction and the member that
+// must receive it.
+type route struct {
+	dir Direction
+	to  *member
+}
+
 // pub is one publication with what the checker must hear about it.
 type pub struct {
-	p        *client.Publication
-	id       string
-	channel  string
-	index    uint64
-	sender   string
-	receiver []string // the queues it was sent on: (dir, receiver)
-	dirs     []Direction
+	p       *client.Publication
+	id      string
+	channel string
+	index   uint64
+	sender  string
+	routes  []route
 }
 
 // member is one session taking part in the load: a client or the agent.
@@ -93,6 +99,44 @@ type member struct {
 	pubs  []pub
 	added chan struct{} // closed and replaced on each addPub
 	info  ClientResult
+	// owed holds the ids sent to m that neither arrived nor were handed
+	// back: what the drain waits for while m's session lives.
+	owed map[string]struct{}
+}
+
+// expect notes that id is on its way to m. Publishers call it before
+// Publish, so a fast delivery cannot arrive before it is expected.
+func (m *member) expect(id string) {
+	m.mu.Lock()
+	if m.owed == nil {
+		m.owed = map[string]struct{}{}
+	}
+	m.owed[id] = struct{}{}
+	m.mu.Unlock()
+}
+
+// settled notes that m is no longer owed id: it arrived, or its publisher
+// handed it back (or failed to send it).
+func (m *member) settled(id string) {
+	m.mu.Lock()
+	delete(m.owed, id)
+	m.mu.Unlock()
+}
+
+// owedCount is how many deliveries m still waits for; 0 once its session
+// ended (failed or closed), since an ended session receives nothing more.
+func (m *member) owedCount() int {
+	if m == nil || m.sess == nil {
+		return 0
+	}
+	select {
+	case <-m.sess.Done():
+		return 0
+	default:
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.owed)
 }
 
 // sessionConfig returns cfg with the recorder's hooks installed for client
@@ -206,53 +250,44 @@ func consume(ctx context.Context, rec *Recorder, cnt *counters, m *member, sub *
 		cnt.delivered.Add(1)
 		m.mu.Lock()
 		m.info.Delivered++
+		delete(m.owed, id)
 		m.mu.Unlock()
 	}
 }
 
 // publish sends one message from m on channel ch and records it on every
 // queue it must arrive at.
-func publish(ctx context.Context, rec *Recorder, cnt *counters, m *member, ch string, owner int, size int) {
+func publish(ctx context.Context, rec *Recorder, cnt *counters, m *member, ch string, routes []route, size int) {
 	m.next[ch]++
 	index := m.next[ch]
 	id := messageID(m.name, ch, index)
+	for _, rt := range routes {
+		rt.to.expect(id)
+	}
 	p, err := m.sess.Publish(ctx, ch, payload(m.name, index, size))
-	type queue struct {
-		dir      Direction
-		receiver string
-	}
-	var qs []queue
-	if m.index >= 0 {
-		// Up to the server, and back down to the publisher (it is attached).
-		qs = []queue{{Up, serverName}, {Down, m.name}}
-	} else {
-		qs = []queue{{Down, clientName(owner)}}
-	}
 	kind := RecSend
 	if err != nil {
 		kind = RecSendFailed
 	}
 	now := time.Now()
-	for _, q := range qs {
-		rec.Add(Record{Time: now, Kind: kind, Client: m.index, Dir: q.dir, Channel: ch, ID: id,
-			Sender: m.name, Receiver: q.receiver, Index: index})
+	for _, rt := range routes {
+		rec.Add(Record{Time: now, Kind: kind, Client: m.index, Dir: rt.dir, Channel: ch, ID: id,
+			Sender: m.name, Receiver: rt.to.name, Index: index})
 	}
 	if err != nil {
+		for _, rt := range routes {
+			rt.to.settled(id)
+		}
 		return
 	}
-	cnt.sent.Add(int64(len(qs)))
+	cnt.sent.Add(int64(len(routes)))
 	cnt.published.Add(1)
-	pb := pub{p: p, id: id, channel: ch, index: index, sender: m.name}
-	for _, q := range qs {
-		pb.dirs = append(pb.dirs, q.dir)
-		pb.receiver = append(pb.receiver, q.receiver)
-	}
-	m.addPub(pb)
+	m.addPub(pub{p: p, id: id, channel: ch, index: index, sender: m.name, routes: routes})
 }
 
 // publishLoop publishes at rate per second (spread over chans round-robin)
-// until ctx ends. owner maps a channel to its client (for the agent).
-func publishLoop(ctx context.Context, rec *Recorder, cnt *counters, m *member, chans []string, owner map[string]int, rate float64, size int) {
+// until ctx ends. routes gives the queues a message on a channel travels.
+func publishLoop(ctx context.Context, rec *Recorder, cnt *counters, m *member, chans []string, routes func(string) []route, rate float64, size int) {
 	if rate <= 0 || len(chans) == 0 {
 		return
 	}
@@ -266,6 +301,6 @@ func publishLoop(ctx context.Context, rec *Recorder, cnt *counters, m *member, c
 		case <-t.C:
 		}
 		ch := chans[i%len(chans)]
-		publish(ctx, rec, cnt, m, ch, owner[ch], size)
+		publish(ctx, rec, cnt, m, ch, routes(ch), size)
 	}
 }

@@ -112,8 +112,10 @@ type Progress struct {
 	// Clients and Connected count load clients (the agent excluded).
 	Clients   int `json:"clients"`
 	Connected int `json:"connected"`
-	// Sent and Delivered count expected deliveries so far; InFlight is
-	// their difference.
+	// Sent counts expected deliveries so far, Delivered the deliveries
+	// made. InFlight counts those still owed to receivers whose session
+	// lives: a message handed back, or addressed to a client that failed or
+	// closed, is no longer in flight.
 	Sent      int `json:"sent"`
 	Delivered int `json:"delivered"`
 	InFlight  int `json:"in_flight"`

@@ -53,7 +53,7 @@ func (r *runner) report() {
 		}
 	}
 	p.Sent, p.Delivered = int(r.cnt.sent.Load()), int(r.cnt.delivered.Load())
-	p.InFlight = max(p.Sent-p.Delivered, 0)
+	p.InFlight = r.inFlight()
 	p.Faults = r.flog.Active()
 	r.opts.Progress(p)
 }

@@ -41,6 +41,11 @@ type runner struct {
 	flog  FaultLog
 	// settle records each publication's ack or hand-back as it happens.
 	settle settlers
+	// consumers are the goroutines recording deliveries; stopConsumers
+	// ends them should a subscription outlive closeAll's deadline.
+	consumers     sync.WaitGroup
+	consumeCtx    context.Context
+	stopConsumers context.CancelFunc
 
 	phaseMu sync.Mutex
 	phase   Phase
@@ -76,6 +81,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	}()
 
 	r.setPhase(PhaseConnect)
+	r.consumeCtx, r.stopConsumers = context.WithCancel(context.WithoutCancel(ctx))
 	if err := r.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -125,14 +131,17 @@ func (r *runner) connect(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, r.plan.ConnectTimeout)
 	defer cancel()
 	ld := r.plan.Load
-	r.agent = &member{index: -1, name: serverName, next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, -1)}
+	agent := &member{index: -1, name: serverName, next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, -1)}
 	agentCfg := r.plan.Client
 	agentCfg.MaxAttempts, agentCfg.MaxElapsed = 0, 0 // the observer must outlive every client
-	sess, err := client.NewSession(r.stack.DirectSessionURL(), sessionConfig(agentCfg, r.plan.Window, -1, r.rec, r.agent))
+	sess, err := client.NewSession(r.stack.DirectSessionURL(), sessionConfig(agentCfg, r.plan.Window, -1, r.rec, agent))
 	if err != nil {
 		return fmt.Errorf("harness: failed to start the agent session: %w", err)
 	}
-	r.agent.sess = sess
+	agent.sess = sess
+	r.phaseMu.Lock() // the progress goroutine reads r.agent and r.load
+	r.agent = agent
+	r.phaseMu.Unlock()
 	for i := range ld.Clients {
 		m := &member{index: i, name: clientName(i), next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, i)}
 		m.info.Index = i
@@ -145,7 +154,7 @@ func (r *runner) connect(ctx context.Context) error {
 			return fmt.Errorf("harness: failed to start client %d: %w", i, err)
 		}
 		m.sess = s
-		r.phaseMu.Lock() // the progress goroutine reads r.load
+		r.phaseMu.Lock()
 		r.load = append(r.load, m)
 		r.phaseMu.Unlock()
 	}
@@ -161,15 +170,11 @@ func (r *runner) connect(ctx context.Context) error {
 				errs <- fmt.Errorf("harness: %s failed to attach %s: %w", m.name, ch, err)
 				return
 			}
-			go consume(context.Background(), r.rec, &r.cnt, m, sub)
+			r.consumers.Go(func() { consume(r.consumeCtx, r.rec, &r.cnt, m, sub) })
 		}
 	}
-	var all []string
-	for _, m := range r.load {
-		all = append(all, m.channels...)
-	}
 	wg.Add(1)
-	attach(r.agent, all) // the agent first: it must hear every message
+	attach(r.agent, r.channels()) // the agent first: it must hear every message
 	for _, m := range r.load {
 		wg.Add(1)
 		go attach(m, m.channels)
@@ -187,36 +192,48 @@ func collect(ch <-chan error) []error {
 	return out
 }
 
-func (r *runner) startPublishers(ctx context.Context, wg *sync.WaitGroup) {
-	ld := r.plan.Load
-	owner := map[string]int{}
-	for _, m := range r.load {
-		for _, ch := range m.channels {
-			owner[ch] = m.index
-		}
-	}
-	r.settle.start(r.rec, &r.cnt, r.agent)
-	for _, m := range r.load {
-		r.settle.start(r.rec, &r.cnt, m)
-		wg.Go(func() { publishLoop(ctx, r.rec, &r.cnt, m, m.channels, nil, ld.Up, ld.MessageSize) })
-	}
+// channels lists every load client's channels, in client order.
+func (r *runner) channels() []string {
 	var all []string
 	for _, m := range r.load {
 		all = append(all, m.channels...)
 	}
+	return all
+}
+
+func (r *runner) startPublishers(ctx context.Context, wg *sync.WaitGroup) {
+	ld := r.plan.Load
+	r.settle.start(r.rec, &r.cnt, r.agent)
+	down := map[string][]route{} // the agent's publication on a channel goes down to its client
+	for _, m := range r.load {
+		r.settle.start(r.rec, &r.cnt, m)
+		// A client's publication goes up to the server and back down to
+		// the client itself (it is attached).
+		routes := []route{{Up, r.agent}, {Down, m}}
+		wg.Go(func() {
+			publishLoop(ctx, r.rec, &r.cnt, m, m.channels, func(string) []route { return routes }, ld.Up, ld.MessageSize)
+		})
+		for _, ch := range m.channels {
+			down[ch] = []route{{Down, m}}
+		}
+	}
+	all := r.channels()
 	wg.Go(func() {
-		publishLoop(ctx, r.rec, &r.cnt, r.agent, all, owner, ld.Down*float64(len(all)), ld.MessageSize)
+		publishLoop(ctx, r.rec, &r.cnt, r.agent, all, func(ch string) []route { return down[ch] }, ld.Down*float64(len(all)), ld.MessageSize)
 	})
 }
 
-// drain waits until every expected delivery arrived and every publication
-// was acked or handed back, or Drain passes.
+// drain waits until every live receiver got what it is owed and every
+// publication was acked or handed back, or Drain passes. A receiver that
+// failed or closed is owed nothing: waiting for it would only spend Drain.
+// Acks are still awaited for its sake, since the checker tells an acked
+// message a failed client abandoned from one the server lost.
 func (r *runner) drain(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, r.plan.Drain)
 	defer cancel()
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
-	for r.cnt.delivered.Load() < r.cnt.sent.Load() || r.cnt.settled.Load() < r.cnt.published.Load() {
+	for r.inFlight() > 0 || r.cnt.settled.Load() < r.cnt.published.Load() {
 		select {
 		case <-ctx.Done():
 			return
@@ -225,8 +242,19 @@ func (r *runner) drain(ctx context.Context) {
 	}
 }
 
-// closeAll closes every session (idempotent), then waits until every ack and
-// hand-back is recorded.
+// inFlight counts the deliveries live receivers are still owed. Callers
+// outside the run goroutine hold phaseMu (r.agent and r.load grow in
+// connect).
+func (r *runner) inFlight() int {
+	n := r.agent.owedCount()
+	for _, m := range r.load {
+		n += m.owedCount()
+	}
+	return n
+}
+
+// closeAll closes every session (idempotent), then waits until every
+// delivery, ack and hand-back is recorded.
 func (r *runner) closeAll(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, m := range append([]*member{r.agent}, r.load...) {
@@ -245,6 +273,17 @@ func (r *runner) closeAll(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+	// Subscriptions end, after their buffered messages, once their session
+	// did: wait so the check sees every delivery, but not past ctx.
+	consumed := make(chan struct{})
+	go func() { r.consumers.Wait(); close(consumed) }()
+	select {
+	case <-consumed:
+	case <-ctx.Done():
+		r.stopConsumers()
+		<-consumed
+	}
+	r.stopConsumers()
 	r.settle.finish()
 }
 

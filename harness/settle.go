@@ -79,9 +79,12 @@ func settle(rec *Recorder, cnt *counters, m *member, stop <-chan struct{}) {
 			m.info.Undelivered++
 		}
 		m.mu.Unlock()
-		for j := range pb.dirs {
-			rec.Add(Record{Time: now, Kind: kind, Client: m.index, Dir: pb.dirs[j], Channel: pb.channel, ID: pb.id,
-				Sender: pb.sender, Receiver: pb.receiver[j], Index: pb.index})
+		for _, rt := range pb.routes {
+			rec.Add(Record{Time: now, Kind: kind, Client: m.index, Dir: rt.dir, Channel: pb.channel, ID: pb.id,
+				Sender: pb.sender, Receiver: rt.to.name, Index: pb.index})
+			if kind == RecHandedBack {
+				rt.to.settled(pb.id) // the drain stops waiting for it; it may still arrive
+			}
 		}
 		cnt.settled.Add(1)
 	}
