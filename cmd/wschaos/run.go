@@ -61,12 +61,7 @@ complete), 2 usage or configuration error (bad flag, invalid scenario).`,
   wschaos run blackhole --toxiproxy http://127.0.0.1:8474 --proxy wschaos_session
   wschaos run flaky-network --target ws://127.0.0.1:8080/ws      # your server, in-process Toxiproxy
   wschaos run latency-spike --target ws://staging:8080/ws --toxiproxy http://toxiproxy:8474 --proxy wschaos_session`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if err := cobra.MaximumNArgs(1)(cmd, args); err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
-			return nil
-		},
+		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			arg := ""
 			if len(args) == 1 {
@@ -87,10 +82,6 @@ complete), 2 usage or configuration error (bad flag, invalid scenario).`,
 	fl.StringVar(&f.stack.toxiproxy, "toxiproxy", "", "use the external Toxiproxy at this API URL (external mode)")
 	fl.StringVar(&f.stack.proxy, "proxy", "", "with --toxiproxy: the existing proxy to use (e.g. wschaos_session from toxiproxy.json)")
 	fl.StringVar(&f.stack.target, "target", "", "WebSocket URL of the server under test, which must speak the session protocol; the proxy goes in front of it (in-process Toxiproxy unless --toxiproxy); network faults only")
-	// Bad flags are usage errors: exit 2, like every other config mistake.
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see wschaos run --help)", err)}
-	})
 	return cmd
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,27 +16,11 @@ import (
 	"github.com/wschaos/wschaos/internal/scenario"
 )
 
-// runCLI runs the root command in process with captured output and maps its
-// error to an exit code the way execute does.
+// runCLI runs the CLI in process, as main does, with captured output.
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	root := newRootCommand()
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	code = exitOK
-	if err != nil {
-		code = exitUsage
-		var ex *exitError
-		if errors.As(err, &ex) {
-			code = ex.code
-		}
-		if ex == nil || ex.err != nil {
-			errOut.WriteString(err.Error())
-		}
-	}
+	code = execute(context.Background(), args, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -98,8 +81,8 @@ func TestExecuteExitCodes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := execute(context.Background(), c.args); got != c.want {
-				t.Errorf("execute(%q) = %d; want %d", c.args, got, c.want)
+			if got, _, stderr := runCLI(t, c.args...); got != c.want {
+				t.Errorf("execute(%q) = %d; want %d (%s)", c.args, got, c.want, stderr)
 			}
 		})
 	}

@@ -36,7 +36,7 @@ loopback it requires a token (--admin-token or $` + adminTokenEnv + `).
 Stop with Ctrl-C (SIGINT) or SIGTERM.`,
 		Example: `  wschaos serve --listen 127.0.0.1:8080 --admin-addr 127.0.0.1:8081
   curl -X POST localhost:8081/faults/drop -d '{"all":true}'`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfg.AdminToken == "" {
 				cfg.AdminToken = os.Getenv(adminTokenEnv)
