@@ -6,9 +6,6 @@ import (
 	"time"
 )
 
-// stateClosed is the closed state's name in state records.
-const stateClosed = "closed"
-
 // MessageCounts are the checker's verdicts for one queue or a total. The
 // semantics follow Jepsen's total-queue checker, with duplicates counted as
 // failures, and with one distinction Jepsen lacks: a message is lost only if
