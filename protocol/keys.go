@@ -5,33 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
-	"strings"
 )
 
 // encoding/json matches object keys to struct fields case-insensitively and
 // lets a repeated key overwrite the first one, so {"V":1,...} or
-// {"seq":1,"seq":2} would slip past DisallowUnknownFields. checkKeys closes
+// {"seq":1,"seq":2} would slip past DisallowUnknownFields. scanObject closes
 // that gap: every key must be spelled exactly as on the wire, at most once.
-
-var envelopeKeys = []string{"v", "type", "body"}
-
-// bodyKeys lists the exact wire keys of each message type, from its json tags.
-var bodyKeys = func() map[Type][]string {
-	types := []Message{Hello{}, Welcome{}, Resume{}, Resumed{}, ResumeFailed{}, Attach{},
-		Attached{}, Detach{}, Detached{}, Publish{}, Ack{}, ChannelMessage{}, DeliverAck{}, ErrorMessage{}}
-	out := make(map[Type][]string, len(types))
-	for _, m := range types {
-		rt := reflect.TypeOf(m)
-		keys := make([]string, 0, rt.NumField())
-		for i := range rt.NumField() {
-			name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
-			keys = append(keys, name)
-		}
-		out[m.MessageType()] = keys
-	}
-	return out
-}()
 
 var (
 	errNotObject    = errors.New("not a JSON object")
@@ -39,64 +18,87 @@ var (
 	errDuplicate    = errors.New("duplicate field")
 )
 
-// checkKeys reports the first top-level key of the JSON object obj that is
-// not in allowed (exact, case-sensitive) or appears twice; field is that key.
-// obj must already be valid JSON (json.Valid): the scan relies on it and only
-// bounds-checks, which keeps it allocation-free on the hot path.
-func checkKeys(obj []byte, allowed []string) (field string, err error) {
+// member is one key-value pair of a scanned object.
+type member struct {
+	field int    // index of the key in the allowed names
+	value []byte // the raw JSON value, a slice of the object
+}
+
+// scanObject checks the top-level keys of the JSON object obj: each must be
+// in names (exact, case-sensitive) and appear at most once. On success it
+// appends the members to ms in the order they appear; otherwise field is the
+// offending key ("" when obj is not an object). Every key is checked before
+// the caller looks at any value, so a bad key is reported ahead of a bad
+// value wherever each appears. obj must already be valid JSON (json.Valid):
+// the scan relies on it and only bounds-checks, which keeps it
+// allocation-free on the hot path.
+func scanObject(obj []byte, names []string, ms []member) (_ []member, field string, err error) {
 	i := skipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
-		return "", errNotObject
+		return ms, "", errNotObject
 	}
 	i++
-	var seen uint64 // bit n set once allowed[n] was seen; messages have < 64 fields
+	var seen uint64 // bit n set once names[n] was seen; messages have < 64 fields
 	for {
 		i = skipSpace(obj, i)
 		if i >= len(obj) {
-			return "", errNotObject
+			return ms, "", errNotObject
 		}
 		switch obj[i] {
 		case '}':
-			return "", nil
+			return ms, "", nil
 		case ',':
 			i = skipSpace(obj, i+1)
 		}
 		end := endOfString(obj, i)
 		if end < 0 {
-			return "", errNotObject
+			return ms, "", errNotObject
 		}
-		key, err := keyText(obj[i:end])
-		if err != nil {
-			return "", err
-		}
-		n := indexOf(allowed, key)
+		n, key, err := lookupKey(obj[i:end], names)
 		switch {
+		case err != nil:
+			return ms, "", err
 		case n < 0:
-			return key, fmt.Errorf("%w %q", errUnknownField, key)
+			return ms, key, fmt.Errorf("%w %q", errUnknownField, key)
 		case seen&(1<<n) != 0:
-			return key, fmt.Errorf("%w %q", errDuplicate, key)
+			return ms, key, fmt.Errorf("%w %q", errDuplicate, key)
 		}
 		seen |= 1 << n
 		i = skipSpace(obj, end)
 		if i >= len(obj) || obj[i] != ':' {
-			return "", errNotObject
+			return ms, "", errNotObject
 		}
-		i = skipValue(obj, skipSpace(obj, i+1))
-		if i < 0 {
-			return "", errNotObject
+		start := skipSpace(obj, i+1)
+		if i = skipValue(obj, start); i < 0 {
+			return ms, "", errNotObject
 		}
+		ms = append(ms, member{field: n, value: obj[start:i]})
 	}
 }
 
-// keyText returns the text of a quoted JSON string, unescaping only when it
-// has escapes (a key spelled "\u0073eq" is still "seq").
-func keyText(quoted []byte) (string, error) {
+// lookupKey returns the index in names of the quoted JSON string, or -1 and
+// the key's text. Keys without escapes are compared in place; a key spelled
+// with escapes ("\u0073eq") is unescaped first and still means "seq".
+func lookupKey(quoted []byte, names []string) (int, string, error) {
 	if bytes.IndexByte(quoted, '\\') < 0 {
-		return string(quoted[1 : len(quoted)-1]), nil
+		text := quoted[1 : len(quoted)-1]
+		for n, name := range names {
+			if string(text) == name {
+				return n, name, nil
+			}
+		}
+		return -1, string(text), nil
 	}
-	var s string
-	err := json.Unmarshal(quoted, &s)
-	return s, err
+	var key string
+	if err := json.Unmarshal(quoted, &key); err != nil {
+		return -1, "", err
+	}
+	for n, name := range names {
+		if key == name {
+			return n, name, nil
+		}
+	}
+	return -1, key, nil
 }
 
 func skipSpace(b []byte, i int) int {
@@ -151,28 +153,14 @@ func skipValue(b []byte, i int) int {
 			i++
 		}
 		return -1
-	default: // number, true, false, null
-		for i < len(b) && !bytes.ContainsRune([]byte(",}] \t\r\n"), rune(b[i])) {
+	default: // number, true, false, null: up to the next delimiter
+		for i < len(b) {
+			switch b[i] {
+			case ',', '}', ']', ' ', '\t', '\r', '\n':
+				return i
+			}
 			i++
 		}
 		return i
 	}
-}
-
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
-		}
-	}
-	return -1
-}
-
-// typeErrorField names the field of a JSON type mismatch, or "".
-func typeErrorField(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return te.Field
-	}
-	return ""
 }
