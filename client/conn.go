@@ -55,7 +55,7 @@ func (c *Client) startConn(ws *websocket.Conn) *liveConn {
 			lc.extendRead()
 			// As gorilla's default handler: answer, ignoring a closed connection.
 			err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.cfg.WriteTimeout))
-			if err == websocket.ErrCloseSent {
+			if errors.Is(err, websocket.ErrCloseSent) {
 				return nil
 			}
 			var ne net.Error
