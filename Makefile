@@ -41,7 +41,8 @@ bench: ## benchmarks, each against a raw gorilla/websocket baseline in the same 
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 
 fuzz: ## fuzz the decoders and parsers, FUZZTIME each
-	$(GO) test ./protocol -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	$(GO) test ./protocol -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./protocol -run '^$$' -fuzz '^FuzzFastPathMatchesJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/scenario -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/slo -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 
