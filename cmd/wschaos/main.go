@@ -30,6 +30,9 @@ func main() {
 // say) are usage errors.
 func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCommand()
+	if args == nil {
+		args = []string{} // cobra reads os.Args when given nil, which under a test binary are its -test flags
+	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
