@@ -14,26 +14,14 @@ import (
 
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/internal/wstest"
 )
 
 // startTarget runs a fault server on a loopback port, standing in for "your
 // server": the harness gets only its URL, never the *Server.
 func startTarget(t *testing.T) (*faultserver.Server, string) {
 	t.Helper()
-	srv, err := faultserver.New(faultserver.Config{DisableAdmin: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
-			t.Errorf("close target: %v", err)
-		}
-	})
+	srv := wstest.StartFaultServer(t)
 	return srv, "ws://" + srv.Addr() + faultserver.SessionPath
 }
 

@@ -8,17 +8,11 @@ import (
 
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/internal/wstest"
 )
 
-func fastClient() client.Config {
-	return client.Config{
-		HandshakeTimeout: 2 * time.Second,
-		Backoff:          client.Backoff{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond, Jitter: client.JitterFull},
-		MinUptime:        100 * time.Millisecond,
-		PingInterval:     200 * time.Millisecond,
-		PongTimeout:      600 * time.Millisecond,
-	}
-}
+// fastClient is wstest.FastClient, named for the many call sites here.
+func fastClient() client.Config { return wstest.FastClient() }
 
 func TestRunZeroLossThroughDrop(t *testing.T) {
 	var calls atomic.Int32

@@ -25,20 +25,11 @@ import (
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/faultserver"
 	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/internal/wstest"
 )
 
-// fastClient is a client configuration scaled down so a spec sees many
-// reconnects in a second: backoff 20ms..200ms with full jitter, heartbeat
-// every 200ms with a 600ms timeout.
-func fastClient() client.Config {
-	return client.Config{
-		HandshakeTimeout: 2 * time.Second,
-		Backoff:          client.Backoff{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond, Jitter: client.JitterFull},
-		MinUptime:        100 * time.Millisecond,
-		PingInterval:     200 * time.Millisecond,
-		PongTimeout:      600 * time.Millisecond,
-	}
-}
+// fastClient is wstest.FastClient, named for the many call sites here.
+func fastClient() client.Config { return wstest.FastClient() }
 
 // serverConfig is the fault server config specs use: no admin listener,
 // a history deep enough that no run outgrows it.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -13,6 +12,7 @@ import (
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 
 	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/internal/wstest"
 )
 
 // tinyNet is tiny with network faults only: latency, then every connection
@@ -25,18 +25,7 @@ var tinyNet = strings.Replace(tiny, "  - {at: 1s, fault: drop}\n",
 // the CLI gets nothing but its URL.
 func startYourServer(t *testing.T) (*faultserver.Server, string) {
 	t.Helper()
-	srv, err := faultserver.New(faultserver.Config{DisableAdmin: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Close(ctx)
-	})
+	srv := wstest.StartFaultServer(t)
 	return srv, "ws://" + srv.Addr() + faultserver.SessionPath
 }
 

@@ -1,4 +1,4 @@
-// Package wstest holds WebSocket test fixtures shared by several packages'
+// Package wstest holds WebSocket test fixtures shared by several packages
 // tests: plain gorilla/websocket servers that stand in for "any server" and
 // serve as the raw baseline in benchmarks.
 package wstest
