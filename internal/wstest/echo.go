@@ -1,6 +1,7 @@
-// Package wstest holds WebSocket test fixtures shared by several packages
-// tests: plain gorilla/websocket servers that stand in for "any server" and
-// serve as the raw baseline in benchmarks.
+// Package wstest holds test fixtures shared by several packages' tests: a
+// plain gorilla/websocket echo server (the "any server" stand-in and the raw
+// baseline in benchmarks), a loopback fault server that stands in for "your
+// server", and the scaled-down client configuration specs use.
 package wstest
 
 import (
