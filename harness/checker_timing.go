@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wschaos/wschaos/client"
+	"github.com/wschaos/wschaos/harness/fault"
 	"github.com/wschaos/wschaos/harness/stats"
 )
 
@@ -261,7 +262,7 @@ func recoveries(in TimingInput, ready, conn []interval) (out []RecoverySample, u
 		if end.IsZero() {
 			end = in.End
 		}
-		s := RecoverySample{Step: e.Step, Fault: e.Fault.Kind, FaultEnd: end, Reattached: max(iv.a.Sub(end), 0)}
+		s := RecoverySample{Step: e.Step, Fault: FaultKind(e.Fault.Name()), FaultEnd: end, Reattached: max(iv.a.Sub(end), 0)}
 		s.Connected = s.Reattached
 		for _, c := range conn {
 			if !c.a.Before(gap.a) && !c.a.After(iv.a) {
@@ -330,7 +331,7 @@ func backoffObservations(c int, rs []Record) []BackoffObservation {
 func outageWindows(in TimingInput) []interval {
 	var ivs []interval
 	for _, e := range in.Faults {
-		if !e.Fault.Kind.IsOutage() {
+		if !e.Fault.Tags().Has(fault.Outage) {
 			continue
 		}
 		end := e.End

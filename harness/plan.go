@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wschaos/wschaos/client"
+	"github.com/wschaos/wschaos/harness/fault"
 )
 
 // Plan is one chaos run: where, with which clients, how much traffic, and
@@ -120,7 +121,7 @@ type Progress struct {
 	Delivered int `json:"delivered"`
 	InFlight  int `json:"in_flight"`
 	// Faults are the faults in force now.
-	Faults []Fault `json:"faults"`
+	Faults []fault.Fault `json:"faults"`
 }
 
 // withDefaults fills zero fields.
@@ -187,9 +188,9 @@ func (p Plan) validateTarget() error {
 		return nil
 	}
 	for i, st := range p.Timeline {
-		if st.Fault.Kind.IsServer() {
+		if st.Fault != nil && st.Fault.Tags().Has(fault.Server) {
 			return fmt.Errorf("harness: %w: timeline step %d: %s against Target %s: %w; only network faults apply",
-				ErrInvalidPlan, i, st.Fault.Kind, p.Stack.Target, ErrNeedsServer)
+				ErrInvalidPlan, i, st.Fault.Name(), p.Stack.Target, ErrNeedsServer)
 		}
 	}
 	return nil

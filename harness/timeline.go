@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/wschaos/wschaos/harness/fault"
 )
 
 // Step places one fault in time: applied At after the run starts and undone
@@ -16,7 +18,9 @@ import (
 type Step struct {
 	At       Duration `json:"at"`
 	Duration Duration `json:"duration,omitempty"`
-	Fault    Fault    `json:"fault"`
+	// Fault is any registered kind's value (fault.Latency{...}) or the
+	// flat [Fault].
+	Fault fault.Fault `json:"fault"`
 }
 
 // End is when the step is undone (its start for instant faults).
@@ -28,29 +32,22 @@ type Timeline []Step
 // Validate checks every step.
 func (t Timeline) Validate() error {
 	for i, s := range t {
+		if s.Fault == nil {
+			return fmt.Errorf("harness: timeline step %d: %w: no fault", i, ErrInvalidFault)
+		}
 		if err := s.Fault.Validate(); err != nil {
 			return fmt.Errorf("harness: timeline step %d: %w", i, err)
 		}
 		switch {
 		case s.At < 0 || s.Duration < 0:
-			return fmt.Errorf("harness: timeline step %d (%s): %w: negative time", i, s.Fault.Kind, ErrInvalidFault)
-		case s.Fault.Kind.IsInstant() && s.Duration != 0:
-			return fmt.Errorf("harness: timeline step %d: %w: %s is instant and takes no duration", i, ErrInvalidFault, s.Fault.Kind)
-		case s.Duration == 0 && needsDuration(s.Fault):
-			return fmt.Errorf("harness: timeline step %d: %w: %s needs a duration", i, ErrInvalidFault, s.Fault.Kind)
+			return fmt.Errorf("harness: timeline step %d (%s): %w: negative time", i, s.Fault.Name(), ErrInvalidFault)
+		case s.Fault.Tags().Has(fault.Instant) && s.Duration != 0:
+			return fmt.Errorf("harness: timeline step %d: %w: %s is instant and takes no duration", i, ErrInvalidFault, s.Fault.Name())
+		case s.Duration == 0 && s.Fault.NeedsDuration():
+			return fmt.Errorf("harness: timeline step %d: %w: %s needs a duration", i, ErrInvalidFault, s.Fault.Name())
 		}
 	}
 	return nil
-}
-
-func needsDuration(f Fault) bool {
-	switch f.Kind {
-	case FaultProxyDown, FaultRestart, FaultStall, FaultDelayHandshake:
-		return true
-	case FaultReject:
-		return f.Count == 0
-	}
-	return false
 }
 
 // End is when the last step ends.
@@ -64,13 +61,13 @@ func (t Timeline) End() time.Duration {
 
 // HasServerFaults reports whether any step needs a local fault server.
 func (t Timeline) HasServerFaults() bool {
-	return slices.ContainsFunc(t, func(s Step) bool { return s.Fault.Kind.IsServer() })
+	return slices.ContainsFunc(t, func(s Step) bool { return s.Fault.Tags().Has(fault.Server) })
 }
 
 // FaultEntry is one applied fault in the fault log.
 type FaultEntry struct {
-	Step  int   `json:"step"`
-	Fault Fault `json:"fault"`
+	Step  int         `json:"step"`
+	Fault fault.Fault `json:"fault"`
 	// Start and End are when the fault was applied and undone (End equals
 	// Start for instant faults; zero if it was never undone).
 	Start time.Time `json:"start"`
@@ -115,10 +112,10 @@ func (l *FaultLog) Entries() []FaultEntry {
 }
 
 // Active returns the faults in force now (applied, not yet undone).
-func (l *FaultLog) Active() []Fault {
+func (l *FaultLog) Active() []fault.Fault {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []Fault
+	var out []fault.Fault
 	for _, e := range l.entries {
 		if e.End.IsZero() {
 			out = append(out, e.Fault)
@@ -161,7 +158,7 @@ func (s *Stack) RunTimeline(ctx context.Context, start time.Time, t Timeline, lo
 	var actions []timelineAction
 	for i, st := range t {
 		actions = append(actions, timelineAction{at: st.At.D(), step: i})
-		if !st.Fault.Kind.IsInstant() && st.Duration > 0 {
+		if !st.Fault.Tags().Has(fault.Instant) && st.Duration > 0 {
 			actions = append(actions, timelineAction{at: st.End(), step: i, undo: true})
 		}
 	}
@@ -220,7 +217,7 @@ func (s *Stack) RunTimeline(ctx context.Context, start time.Time, t Timeline, lo
 			log.start(e)
 			continue
 		}
-		if step.Fault.Kind.IsInstant() || undo == nil {
+		if step.Fault.Tags().Has(fault.Instant) || undo == nil {
 			e.End = now
 			log.start(e)
 			continue

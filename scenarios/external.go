@@ -50,7 +50,7 @@ var _ = Describe("External Toxiproxy", Label("external"), func() {
 		expectZeroLoss(res)
 		Expect(res.Summary.Recoveries).To(BeNumerically(">=", 6))
 		for _, f := range res.Faults {
-			if f.Fault.Kind == harness.FaultLatency {
+			if f.Fault.Name() == string(harness.FaultLatency) {
 				Expect(f.Toxics).To(HaveLen(2), "one toxic per direction, on the external server")
 			}
 		}

@@ -70,7 +70,7 @@ var _ = Describe("Zero message loss", Label("loss"), func() {
 
 	DescribeTable("under each fault-server fault",
 		func(tl harness.Timeline) {
-			res := run(specContext(30*time.Second), lossPlan("loss-"+string(tl[0].Fault.Kind), tl))
+			res := run(specContext(30*time.Second), lossPlan("loss-"+tl[0].Fault.Name(), tl))
 			expectZeroLoss(res)
 		},
 		Entry("drop", harness.Timeline{{At: ms(300), Fault: harness.Fault{Kind: harness.FaultDrop}}}),

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/harness/fault"
 	"github.com/wschaos/wschaos/harness/stats"
 	"github.com/wschaos/wschaos/internal/report"
 	"github.com/wschaos/wschaos/internal/scenario"
@@ -106,12 +107,12 @@ func buildReport(info runInfo, cfg client.Config, res *harness.Result) *report.R
 		end := f.End
 		if end.IsZero() {
 			end = f.Start // instant, or still active when the log closed
-			if !f.Fault.Kind.IsInstant() {
+			if !f.Fault.Tags().Has(fault.Instant) {
 				end = res.End
 			}
 		}
-		r.Faults = append(r.Faults, report.Fault{Step: f.Step, Kind: string(f.Fault.Kind), Description: f.Fault.String(),
-			Network: f.Fault.Kind.IsNetwork(), StartMS: rel(f.Start), EndMS: rel(end), Error: f.Err})
+		r.Faults = append(r.Faults, report.Fault{Step: f.Step, Kind: f.Fault.Name(), Description: f.Fault.String(),
+			Network: f.Fault.Tags().Has(fault.Network), StartMS: rel(f.Start), EndMS: rel(end), Error: f.Err})
 	}
 	r.Backoff = backoff(cfg.Backoff, res, rel)
 	r.Finish()

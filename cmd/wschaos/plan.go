@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/harness/fault"
 	"github.com/wschaos/wschaos/internal/scenario"
 )
 
@@ -129,31 +127,11 @@ func rate(r float64) float64 {
 	return r
 }
 
-// harnessFault converts one step's fault through the harness's own JSON
-// form. Decoding with unknown fields disallowed makes any drift between the
-// scenario catalogue and harness.Fault an error, not a silently dropped
-// attribute.
-func harnessFault(st scenario.Step) (harness.Fault, error) {
-	m := map[string]any{"kind": st.Fault}
-	for k, v := range st.Attributes {
-		if d, ok := v.(time.Duration); ok {
-			m[k] = d.String()
-			continue
-		}
-		m[k] = v
+// harnessFault is the step's fault as the scenario parser decoded and
+// validated it into the registry's type.
+func harnessFault(st scenario.Step) (fault.Fault, error) {
+	if st.Value != nil {
+		return st.Value, nil
 	}
-	data, err := json.Marshal(m)
-	if err != nil {
-		return harness.Fault{}, fmt.Errorf("failed to encode fault: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var f harness.Fault
-	if err := dec.Decode(&f); err != nil {
-		return harness.Fault{}, fmt.Errorf("fault %s: %w", st.Fault, err)
-	}
-	if err := f.Validate(); err != nil {
-		return harness.Fault{}, err
-	}
-	return f, nil
+	return nil, fmt.Errorf("%w: step %d (%s) was not decoded", harness.ErrInvalidFault, st.Index, st.Fault)
 }

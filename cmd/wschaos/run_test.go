@@ -13,6 +13,7 @@ import (
 
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/harness/fault"
 	"github.com/wschaos/wschaos/internal/scenario"
 )
 
@@ -195,21 +196,27 @@ func TestBuildPlanMapsEveryBuiltin(t *testing.T) {
 }
 
 func TestHarnessFaultAttributes(t *testing.T) {
-	st := scenario.Step{Fault: "reject", Attributes: map[string]any{"status": int64(503), "retry_after": 3 * time.Second, "count": int64(2)}}
-	f, err := harnessFault(st)
+	sc, err := scenario.Parse("t.yaml", []byte(`name: t
+load: {duration: 9s}
+slos: [lost == 0]
+timeline:
+  - {at: 1s, fault: reject, attributes: {status: 503, retry_after: 3s, count: 2}}
+  - {at: 2s, fault: latency, duration: 1s, attributes: {latency: 100ms, stream: upstream, toxicity: 0.5}}
+`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Kind != harness.FaultReject || f.Status != 503 || f.RetryAfter.D() != 3*time.Second || f.Count != 2 {
-		t.Errorf("fault = %+v", f)
+	f, err := harnessFault(sc.Timeline[0])
+	if r, ok := f.(fault.Reject); err != nil || !ok || r.Status != 503 || r.RetryAfter.D() != 3*time.Second || r.Count != 2 {
+		t.Errorf("fault = %#v, %v", f, err)
 	}
-	st = scenario.Step{Fault: "latency", Attributes: map[string]any{"latency": 100 * time.Millisecond, "stream": "upstream", "toxicity": 0.5}}
-	if f, err = harnessFault(st); err != nil || f.Latency.D() != 100*time.Millisecond || f.Stream != "upstream" || f.Toxicity != 0.5 {
-		t.Errorf("fault = %+v, %v", f, err)
+	f, err = harnessFault(sc.Timeline[1])
+	if l, ok := f.(fault.Latency); err != nil || !ok || l.Latency.D() != 100*time.Millisecond || l.Stream != fault.StreamUpstream || l.Toxicity != 0.5 {
+		t.Errorf("fault = %#v, %v", f, err)
 	}
-	// An attribute the harness does not know must be an error, not dropped.
-	if _, err := harnessFault(scenario.Step{Fault: "drop", Attributes: map[string]any{"colour": "red"}}); err == nil {
-		t.Error("unknown attribute accepted")
+	// A step the parser did not decode is an error, not a zero fault.
+	if _, err := harnessFault(scenario.Step{Fault: "drop"}); err == nil {
+		t.Error("undecoded step accepted")
 	}
 }
 
@@ -223,7 +230,7 @@ func TestClientConfig(t *testing.T) {
 
 func TestStatusLine(t *testing.T) {
 	line := statusLine(harness.Progress{Phase: harness.PhaseRun, Elapsed: 1500 * time.Millisecond, Total: 24 * time.Second,
-		Clients: 8, Connected: 7, Sent: 100, InFlight: 3, Faults: []harness.Fault{{Kind: harness.FaultRestart}}})
+		Clients: 8, Connected: 7, Sent: 100, InFlight: 3, Faults: []fault.Fault{fault.Restart{}}})
 	for _, want := range []string{"run", "1.5s/24s", "connected 7/8", "in flight 3", "fault: restart"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("status %q lacks %q", line, want)

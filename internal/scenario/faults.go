@@ -1,36 +1,33 @@
 package scenario
 
-import "sort"
+import (
+	"slices"
 
-// attrType is the type of one fault attribute.
-type attrType int
-
-const (
-	attrDuration attrType = iota + 1
-	attrInt
-	attrFloat
-	attrString
-	attrStream
+	"github.com/wschaos/wschaos/harness/fault"
 )
+
+// attrType is the type of one fault attribute, as the registry names it
+// (fault.Attr.Type).
+type attrType string
 
 func (t attrType) String() string {
 	switch t {
-	case attrDuration:
+	case "duration":
 		return "a duration such as 250ms"
-	case attrInt:
+	case "integer":
 		return "an integer"
-	case attrFloat:
+	case "number":
 		return "a number"
-	case attrString:
+	case "string":
 		return "a string"
-	case attrStream:
+	case "stream":
 		return "one of both, upstream, downstream"
 	}
 	return "unknown"
 }
 
-// FaultInfo describes one fault of the vocabulary, which mirrors the
-// harness's (harness.FaultKind); docs/SCENARIO.md lists the same table.
+// FaultInfo describes one fault of the vocabulary. It is read from the
+// harness's registry (package harness/fault), the one list of fault kinds.
 type FaultInfo struct {
 	Name string
 	// Network faults act on the Toxiproxy proxy; the rest are fault-server
@@ -44,54 +41,35 @@ type FaultInfo struct {
 	required []string
 }
 
-// toxicAttrs are accepted by every toxic.
-var toxicAttrs = map[string]attrType{"stream": attrStream, "toxicity": attrFloat}
-
-func toxic(name, doc string, attrs map[string]attrType, required ...string) FaultInfo {
-	all := map[string]attrType{}
-	for k, v := range toxicAttrs {
-		all[k] = v
+func infoOf(in fault.Info) FaultInfo {
+	f := FaultInfo{Name: in.Name, Network: in.Tags.Has(fault.Network), Instant: in.Tags.Has(fault.Instant),
+		Doc: in.Doc, attrs: map[string]attrType{}}
+	for _, a := range in.Attrs {
+		f.attrs[a.Name] = attrType(a.Type)
+		if a.Required {
+			f.required = append(f.required, a.Name)
+		}
 	}
-	for k, v := range attrs {
-		all[k] = v
-	}
-	return FaultInfo{Name: name, Network: true, Doc: doc, attrs: all, required: required}
+	return f
 }
-
-var faultCatalogue = []FaultInfo{
-	toxic("latency", "delay every chunk by latency ± jitter", map[string]attrType{"latency": attrDuration, "jitter": attrDuration}, "latency"),
-	toxic("bandwidth", "limit throughput to rate_kbps KB/s", map[string]attrType{"rate_kbps": attrInt}, "rate_kbps"),
-	toxic("slow_close", "delay the close of a connection by delay", map[string]attrType{"delay": attrDuration}),
-	toxic("timeout", "black hole: stop all data (half-open); with timeout > 0 close after that long", map[string]attrType{"timeout": attrDuration}),
-	toxic("reset_peer", "close connections with TCP RST after timeout", map[string]attrType{"timeout": attrDuration}),
-	toxic("slicer", "cut data into average_size ± size_variation byte pieces, delay apart", map[string]attrType{"average_size": attrInt, "size_variation": attrInt, "delay": attrDuration}, "average_size"),
-	toxic("limit_data", "close a connection after bytes bytes", map[string]attrType{"bytes": attrInt}, "bytes"),
-	{Name: "proxy_down", Network: true, Doc: "disable the proxy: refuse dials and close every proxied connection"},
-	{Name: "drop", Instant: true, Doc: "drop every connection abruptly, without a close frame"},
-	{Name: "close", Instant: true, Doc: "close every connection with code and reason", attrs: map[string]attrType{"code": attrInt, "reason": attrString}, required: []string{"code"}},
-	{Name: "reject", Doc: "reject handshakes with status (and Retry-After): the next count, or all for the duration", attrs: map[string]attrType{"status": attrInt, "retry_after": attrDuration, "count": attrInt}, required: []string{"status"}},
-	{Name: "delay_handshake", Doc: "delay every handshake by delay", attrs: map[string]attrType{"delay": attrDuration}, required: []string{"delay"}},
-	{Name: "stall", Doc: "make live connections half-open: the server stops reading, writing and answering pings"},
-	{Name: "forget_sessions", Instant: true, Doc: "forget every session: resumes fail and clients resync"},
-	{Name: "restart", Doc: "take the server's listener down for the duration, dropping every connection"},
-	{Name: "lossy", Doc: "deliberately broken: the server acks publishes and drops them (a negative control)"},
-}
-
-var faultByName = func() map[string]FaultInfo {
-	m := map[string]FaultInfo{}
-	for _, f := range faultCatalogue {
-		m[f.Name] = f
-	}
-	return m
-}()
 
 // Faults returns the fault vocabulary in documentation order.
-func Faults() []FaultInfo { return append([]FaultInfo(nil), faultCatalogue...) }
+func Faults() []FaultInfo {
+	var out []FaultInfo
+	for _, in := range fault.Kinds() {
+		out = append(out, infoOf(in))
+	}
+	return out
+}
 
-// LookupFault returns the fault called name.
+// LookupFault returns the fault called name (its canonical name or a
+// documented alias).
 func LookupFault(name string) (FaultInfo, bool) {
-	f, ok := faultByName[name]
-	return f, ok
+	in, ok := fault.Lookup(name)
+	if !ok {
+		return FaultInfo{}, false
+	}
+	return infoOf(in), true
 }
 
 // Attributes returns the names of the attributes f accepts, sorted.
@@ -100,17 +78,11 @@ func (f FaultInfo) Attributes() []string {
 	for k := range f.attrs {
 		out = append(out, k)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
 // Required returns the attributes f cannot do without.
 func (f FaultInfo) Required() []string { return append([]string(nil), f.required...) }
 
-func faultNames() []string {
-	out := make([]string, len(faultCatalogue))
-	for i, f := range faultCatalogue {
-		out[i] = f.Name
-	}
-	return out
-}
+func faultNames() []string { return fault.Names() }

@@ -1,11 +1,15 @@
 package scenario
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wschaos/wschaos/harness/fault"
 )
 
 func (d *doc) timeline(raw []rawStep, s *Scenario) []Step {
@@ -33,6 +37,10 @@ func (d *doc) timeline(raw []rawStep, s *Scenario) []Step {
 		}
 		if ok {
 			st.Attributes = d.attributes(path, info, r.Attributes)
+			st.Fault = info.Name // an alias reads as the canonical name
+			if len(d.errs) == before {
+				st.Value = d.value(path, info, st.Attributes)
+			}
 			switch {
 			case info.Instant && r.Duration != "" && st.Duration != 0:
 				d.errAt(path+".duration", "%s is instant: it takes no duration", info.Name)
@@ -90,14 +98,13 @@ func (d *doc) attributes(path string, info FaultInfo, raw map[string]any) map[st
 			d.errKey(path, "%s needs attribute %s", info.Name, name)
 		}
 	}
-	d.ranges(path, info, out)
 	return out
 }
 
 func typed(t attrType, v any) (any, error) {
 	s := fmt.Sprint(v)
 	switch t {
-	case attrDuration:
+	case "duration":
 		str, ok := v.(string)
 		if !ok {
 			if n, isNum := asInt(v); isNum && n == 0 {
@@ -113,13 +120,13 @@ func typed(t attrType, v any) (any, error) {
 			return nil, fmt.Errorf("%s is negative", str)
 		}
 		return x, nil
-	case attrInt:
+	case "integer":
 		n, ok := asInt(v)
 		if !ok {
 			return nil, fmt.Errorf("%s is not an integer", quote(s))
 		}
 		return n, nil
-	case attrFloat:
+	case "number":
 		switch x := v.(type) {
 		case float64:
 			return x, nil
@@ -129,13 +136,13 @@ func typed(t attrType, v any) (any, error) {
 			}
 		}
 		return nil, fmt.Errorf("%s is not a number", quote(s))
-	case attrString:
+	case "string":
 		str, ok := v.(string)
 		if !ok {
 			return nil, fmt.Errorf("%s is not a string", quote(s))
 		}
 		return str, nil
-	case attrStream:
+	case "stream":
 		switch v {
 		case "both", "upstream", "downstream":
 			return v, nil
@@ -167,51 +174,38 @@ func asInt(v any) (int64, bool) {
 	return 0, false
 }
 
-// ranges checks attribute values the way the harness will, so a bad value
-// is reported with its place before a run starts.
-func (d *doc) ranges(path string, info FaultInfo, a map[string]any) {
-	p := func(name string) string { return path + ".attributes." + name }
-	i := func(name string) (int64, bool) { v, ok := a[name].(int64); return v, ok }
-	dur := func(name string) time.Duration { v, _ := a[name].(time.Duration); return v }
-	if t, ok := a["toxicity"].(float64); ok && !(t > 0 && t <= 1) {
-		d.errAt(p("toxicity"), "%v: want a probability in (0, 1]", t)
+// value decodes a step's typed attributes into the registered kind's
+// value and validates it with the kind's own rules (those the fault server
+// and Toxiproxy enforce), reporting an error at the attribute it names.
+func (d *doc) value(path string, info FaultInfo, attrs map[string]any) fault.Fault {
+	m := make(map[string]any, len(attrs))
+	for k, v := range attrs {
+		if x, ok := v.(time.Duration); ok {
+			v = x.String()
+		}
+		m[k] = v
 	}
-	switch info.Name {
-	case "latency":
-		if _, ok := a["latency"]; ok && dur("latency") == 0 {
-			d.errAt(p("latency"), "must be positive")
-		}
-		if dur("jitter") > dur("latency") {
-			d.errAt(p("jitter"), "%v exceeds latency %v, which would ask for negative delays", dur("jitter"), dur("latency"))
-		}
-	case "bandwidth":
-		if v, ok := i("rate_kbps"); ok && v <= 0 {
-			d.errAt(p("rate_kbps"), "%d: must be positive", v)
-		}
-	case "slicer":
-		avg, okA := i("average_size")
-		vr, _ := i("size_variation")
-		if okA && (avg <= 0 || vr < 0 || vr >= avg) {
-			d.errAt(p("average_size"), "want average_size > size_variation >= 0, got %d and %d", avg, vr)
-		}
-	case "limit_data":
-		if v, ok := i("bytes"); ok && v <= 0 {
-			d.errAt(p("bytes"), "%d: must be positive", v)
-		}
-	case "close":
-		if v, ok := i("code"); ok && (v < 1000 || v > 4999) {
-			d.errAt(p("code"), "%d: want a close code in 1000..4999", v)
-		}
-	case "reject":
-		if v, ok := i("status"); ok && (v < 400 || v > 599) {
-			d.errAt(p("status"), "%d: want an HTTP error status 400..599", v)
-		}
-		if v, ok := i("count"); ok && v < 0 {
-			d.errAt(p("count"), "%d: must not be negative", v)
-		}
-	case "delay_handshake":
-		if _, ok := a["delay"]; ok && dur("delay") == 0 {
-			d.errAt(p("delay"), "must be positive")
-		}
+	data, err := json.Marshal(m)
+	if err != nil {
+		d.errKey(path, "%s: %v", info.Name, err)
+		return nil
 	}
+	f, err := fault.Decode(info.Name, data)
+	if err == nil {
+		err = f.Validate()
+	}
+	if err != nil {
+		var ae *fault.AttrError
+		if errors.As(err, &ae) && ae.Attr != "" {
+			if _, given := attrs[ae.Attr]; given {
+				d.errAt(path+".attributes."+ae.Attr, "%s", ae.Msg)
+			} else {
+				d.errKey(path, "%s needs attribute %s: %s", info.Name, ae.Attr, ae.Msg)
+			}
+		} else {
+			d.errKey(path, "%v", err)
+		}
+		return nil
+	}
+	return f
 }

@@ -3,6 +3,7 @@ package scenario
 import (
 	"time"
 
+	"github.com/wschaos/wschaos/harness/fault"
 	"github.com/wschaos/wschaos/internal/slo"
 )
 
@@ -103,10 +104,14 @@ type Step struct {
 	At time.Duration
 	// Duration is how long the fault lasts; zero for instant faults.
 	Duration time.Duration
-	Fault    string
-	// Attributes are the fault's parameters, typed per the fault catalogue:
-	// time.Duration, int64, float64 or string.
+	// Fault is the kind's canonical name (an alias in the file reads as it).
+	Fault string
+	// Attributes are the fault's parameters as written, typed per the
+	// registry: time.Duration, int64, float64 or string.
 	Attributes map[string]any
+	// Value is the fault decoded into its registered kind's type and
+	// validated: what the harness applies.
+	Value fault.Fault
 	// Index is the step's place in the file's timeline list, and Pos where
 	// it starts in the file, for messages about it.
 	Index int

@@ -1,0 +1,24 @@
+package fault
+
+import (
+	"context"
+	"errors"
+
+	"github.com/wschaos/wschaos/faultserver"
+)
+
+// The fault server's own names for the faults that last and are lifted by
+// name (faultserver.Server.ClearFault).
+const (
+	serverNameReject = "reject"
+	serverNameDelay  = "delay"
+)
+
+func clearing(srv *faultserver.Server, name string) Undo {
+	return func(context.Context) error {
+		if err := srv.ClearFault(name); err != nil && !errors.Is(err, faultserver.ErrUnknownFault) {
+			return err
+		}
+		return nil
+	}
+}
