@@ -58,18 +58,34 @@ func (r *runner) report() {
 	r.opts.Progress(p)
 }
 
-// backoffViolations counts observations outside the configured envelope:
-// a scheduled delay off the distribution's support, an observed dial more
-// than BackoffSlack after it, or a dial before the scheduled delay.
-// Delays shaped by Retry-After are judged only on the last two.
+// BackoffJudgement is how the harness judges one backoff observation.
+type BackoffJudgement struct {
+	// Lo and Hi bound the delay the configured distribution allows.
+	Lo, Hi time.Duration
+	// InRange: the scheduled delay is on the distribution's support (not
+	// asked of delays shaped by Retry-After), and the dial, when observed,
+	// came no earlier than the schedule and at most BackoffSlack after it.
+	InRange bool
+}
+
+// Judge is the one rule for a backoff violation: a scheduled delay off the
+// distribution's support, an observed dial more than BackoffSlack after it,
+// or a dial before the scheduled delay. Delays shaped by Retry-After are
+// judged only on the last two.
+func (o BackoffObservation) Judge(b client.Backoff) BackoffJudgement {
+	d := stats.BackoffDist(b, max(o.Attempt, 1), o.Prev)
+	ok := o.RetryAfter || d.Contains(o.Scheduled, time.Millisecond)
+	if o.Observed >= 0 {
+		ok = ok && o.Observed >= o.Scheduled-time.Millisecond && o.Observed <= o.Scheduled+BackoffSlack
+	}
+	return BackoffJudgement{Lo: d.Lo, Hi: d.Hi, InRange: ok}
+}
+
+// backoffViolations counts the observations Judge finds out of range.
 func backoffViolations(b client.Backoff, obs []BackoffObservation) int {
 	n := 0
 	for _, o := range obs {
-		d := stats.BackoffDist(b, max(o.Attempt, 1), o.Prev)
-		switch {
-		case !o.RetryAfter && !d.Contains(o.Scheduled, time.Millisecond):
-			n++
-		case o.Observed >= 0 && (o.Observed < o.Scheduled-time.Millisecond || o.Observed > o.Scheduled+BackoffSlack):
+		if !o.Judge(b).InRange {
 			n++
 		}
 	}

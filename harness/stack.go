@@ -19,9 +19,15 @@ import (
 // StackOptions configures a [Stack]. The zero value is an embedded Toxiproxy
 // in front of a local fault server with its default config.
 type StackOptions struct {
+	// Toxiproxy says which Toxiproxy to drive: [ToxiproxyAuto] (the zero
+	// value: ToxiproxyURL, else $TOXIPROXY_URL, else embedded),
+	// [ToxiproxyEmbedded] (always in-process, whatever the URL and the
+	// environment say) or [ToxiproxyExternal] (ToxiproxyURL, else
+	// $TOXIPROXY_URL; an error with neither).
+	Toxiproxy ToxiproxyMode
 	// ToxiproxyURL is the API of an external toxiproxy-server, e.g.
-	// "http://127.0.0.1:8474". Empty means: $TOXIPROXY_URL if set, else an
-	// embedded Toxiproxy in this process. "embedded" forces embedded.
+	// "http://127.0.0.1:8474". The old value "embedded" is still accepted
+	// and means Toxiproxy: ToxiproxyEmbedded.
 	ToxiproxyURL string
 	// ProxyName, with an external Toxiproxy, uses that existing proxy (as
 	// declared in toxiproxy.json, e.g. DefaultProxyName) instead of creating
@@ -89,7 +95,7 @@ func NewStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 		s.server = srv
 		s.upstream = &url.URL{Scheme: "ws", Host: srv.Addr()}
 	}
-	if s.api, err = connectToxiproxy(opts.ToxiproxyURL); err != nil {
+	if s.api, err = connectToxiproxy(opts.Toxiproxy, opts.ToxiproxyURL); err != nil {
 		return nil, err
 	}
 	if err := s.setUpProxy(); err != nil {
@@ -98,12 +104,39 @@ func NewStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 	return s, nil
 }
 
-// connectToxiproxy picks embedded or external per StackOptions.ToxiproxyURL.
-func connectToxiproxy(u string) (*toxiproxyAPI, error) {
+// ToxiproxyMode selects the Toxiproxy a [Stack] drives.
+type ToxiproxyMode string
+
+// Toxiproxy modes.
+const (
+	// ToxiproxyAuto uses StackOptions.ToxiproxyURL, else $TOXIPROXY_URL,
+	// else an embedded Toxiproxy.
+	ToxiproxyAuto ToxiproxyMode = ""
+	// ToxiproxyEmbedded runs Toxiproxy's server in this process on loopback.
+	ToxiproxyEmbedded ToxiproxyMode = "embedded"
+	// ToxiproxyExternal drives a running toxiproxy-server over its HTTP API.
+	ToxiproxyExternal ToxiproxyMode = "external"
+)
+
+// connectToxiproxy picks embedded or external per StackOptions.
+func connectToxiproxy(mode ToxiproxyMode, u string) (*toxiproxyAPI, error) {
+	if u == string(ToxiproxyEmbedded) { // the old spelling of the mode
+		mode, u = ToxiproxyEmbedded, ""
+	}
+	switch mode {
+	case ToxiproxyEmbedded:
+		return startEmbeddedToxiproxy()
+	case ToxiproxyAuto, ToxiproxyExternal:
+	default:
+		return nil, fmt.Errorf("harness: unknown Toxiproxy mode %q", mode)
+	}
 	if u == "" {
 		u = os.Getenv(EnvToxiproxyURL)
 	}
-	if u == "" || u == "embedded" {
+	if u == "" {
+		if mode == ToxiproxyExternal {
+			return nil, fmt.Errorf("harness: external Toxiproxy: no ToxiproxyURL and no $%s", EnvToxiproxyURL)
+		}
 		return startEmbeddedToxiproxy()
 	}
 	c := toxiclient.NewClient(u)

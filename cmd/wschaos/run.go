@@ -25,7 +25,7 @@ type runFlags struct {
 	seed                      uint64
 	jsonPath, junitPath       string
 	htmlPath                  string
-	stack                     stackOverride
+	stack                     scenario.StackOverride
 }
 
 func newRunCommand() *cobra.Command {
@@ -79,9 +79,9 @@ complete), 2 usage or configuration error (bad flag, invalid scenario).`,
 	fl.StringVar(&f.jsonPath, "report-json", "", "write the JSON report (docs/REPORT.md) to this file ('-' for stdout)")
 	fl.StringVar(&f.junitPath, "junit", "", "write JUnit XML (one test case per SLO) to this file")
 	fl.StringVar(&f.htmlPath, "html", "", "write the self-contained HTML report to this file")
-	fl.StringVar(&f.stack.toxiproxy, "toxiproxy", "", "use the external Toxiproxy at this API URL (external mode)")
-	fl.StringVar(&f.stack.proxy, "proxy", "", "with --toxiproxy: the existing proxy to use (e.g. wschaos_session from toxiproxy.json)")
-	fl.StringVar(&f.stack.target, "target", "", "WebSocket URL of the server under test, which must speak the session protocol; the proxy goes in front of it (in-process Toxiproxy unless --toxiproxy); network faults only")
+	fl.StringVar(&f.stack.Toxiproxy, "toxiproxy", "", "use the external Toxiproxy at this API URL (external mode)")
+	fl.StringVar(&f.stack.Proxy, "proxy", "", "with --toxiproxy: the existing proxy to use (e.g. wschaos_session from toxiproxy.json)")
+	fl.StringVar(&f.stack.Target, "target", "", "WebSocket URL of the server under test, which must speak the session protocol; the proxy goes in front of it (in-process Toxiproxy unless --toxiproxy); network faults only")
 	return cmd
 }
 
@@ -104,8 +104,8 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 	if f.short {
 		s = s.Short()
 	}
-	if err := applyStack(s, f.stack); err != nil {
-		return err
+	if err := s.Override(f.stack); err != nil {
+		return &exitError{code: exitUsage, err: err}
 	}
 	seed := f.seed
 	if !cmd.Flags().Changed("seed") {
@@ -114,12 +114,9 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 			seed = randomSeed()
 		}
 	}
-	plan, err := buildPlan(s, seed)
+	plan, err := s.Plan(seed)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
-	}
-	if err := plan.Validate(); err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", s.Source, err)}
 	}
 	for _, p := range []string{f.jsonPath, f.junitPath, f.htmlPath} {
 		if err := checkOutputPath(p); err != nil {
@@ -146,11 +143,11 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 		}
 		return &exitError{code: exitFailed, err: fmt.Errorf("run failed: %w", err)}
 	}
-	info := runInfo{scenario: s, short: f.short, seed: seed, toxiproxy: s.Stack.Toxiproxy, target: s.Stack.Target}
-	if info.toxiproxy == "" {
-		info.toxiproxy = "embedded"
+	info := report.RunInfo{Scenario: s, Short: f.short, Seed: seed, Toxiproxy: s.Stack.Toxiproxy, Target: s.Stack.Target}
+	if info.Toxiproxy == "" {
+		info.Toxiproxy = string(harness.ToxiproxyEmbedded)
 	}
-	r := buildReport(info, plan.Client, res)
+	r := report.FromResult(info, plan.Client, res)
 	res.Records = nil // the report has what it needs; let the records go
 
 	if err := report.WriteSummary(out, r); err != nil {
@@ -161,36 +158,6 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 	}
 	if !r.Pass {
 		return &exitError{code: exitFailed}
-	}
-	return nil
-}
-
-// applyStack applies --toxiproxy/--proxy/--target and checks the result,
-// since the scenario file was validated without them.
-func applyStack(s *scenario.Scenario, o stackOverride) error {
-	s.Stack = o.apply(s.Stack)
-	if s.Stack.Mode != scenario.StackExternal {
-		return nil
-	}
-	switch {
-	case s.Stack.Toxiproxy == "" && s.Stack.Target == "":
-		return usageErr("external stack: need --toxiproxy, --target or both")
-	case s.Stack.Toxiproxy == "" && s.Stack.Proxy != "":
-		return usageErr("--proxy names a proxy on an external Toxiproxy: it needs --toxiproxy")
-	case s.Stack.Toxiproxy != "" && !strings.HasPrefix(s.Stack.Toxiproxy, "http://") && !strings.HasPrefix(s.Stack.Toxiproxy, "https://"):
-		return usageErr("--toxiproxy %q: want an http:// or https:// URL", s.Stack.Toxiproxy)
-	}
-	if s.Stack.Target == "" {
-		return nil
-	}
-	if !strings.HasPrefix(s.Stack.Target, "ws://") && !strings.HasPrefix(s.Stack.Target, "wss://") {
-		return usageErr("--target %q: want a ws:// or wss:// URL", s.Stack.Target)
-	}
-	for _, st := range s.Timeline {
-		if info, _ := scenario.LookupFault(st.Fault); !info.Network {
-			return usageErr("%s:%d: timeline[%d]: %s is a fault-server action; with --target only network faults apply",
-				st.Pos.File, st.Pos.Line, st.Index, st.Fault)
-		}
 	}
 	return nil
 }

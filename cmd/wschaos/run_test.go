@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/harness"
 	"github.com/wschaos/wschaos/harness/fault"
 	"github.com/wschaos/wschaos/internal/scenario"
@@ -171,61 +170,6 @@ func TestRunTiny(t *testing.T) {
 
 type junitProbe struct {
 	XMLName xml.Name `xml:"testsuites"`
-}
-
-func TestBuildPlanMapsEveryBuiltin(t *testing.T) {
-	for _, info := range scenario.Builtins() {
-		s, err := scenario.Builtin(info.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, sc := range []*scenario.Scenario{s, s.Short()} {
-			p, err := buildPlan(sc, 1)
-			if err != nil {
-				t.Errorf("%s: %v", info.Name, err)
-				continue
-			}
-			if err := p.Validate(); err != nil {
-				t.Errorf("%s: harness rejects the plan: %v", info.Name, err)
-			}
-			if len(p.Timeline) != len(sc.Timeline) || p.Load.Clients != sc.Load.Clients || p.Load.Duration.D() != sc.Load.Duration {
-				t.Errorf("%s: plan %+v does not match scenario", info.Name, p.Load)
-			}
-		}
-	}
-}
-
-func TestHarnessFaultAttributes(t *testing.T) {
-	sc, err := scenario.Parse("t.yaml", []byte(`name: t
-load: {duration: 9s}
-slos: [lost == 0]
-timeline:
-  - {at: 1s, fault: reject, attributes: {status: 503, retry_after: 3s, count: 2}}
-  - {at: 2s, fault: latency, duration: 1s, attributes: {latency: 100ms, stream: upstream, toxicity: 0.5}}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := harnessFault(sc.Timeline[0])
-	if r, ok := f.(fault.Reject); err != nil || !ok || r.Status != 503 || r.RetryAfter.D() != 3*time.Second || r.Count != 2 {
-		t.Errorf("fault = %#v, %v", f, err)
-	}
-	f, err = harnessFault(sc.Timeline[1])
-	if l, ok := f.(fault.Latency); err != nil || !ok || l.Latency.D() != 100*time.Millisecond || l.Stream != fault.StreamUpstream || l.Toxicity != 0.5 {
-		t.Errorf("fault = %#v, %v", f, err)
-	}
-	// A step the parser did not decode is an error, not a zero fault.
-	if _, err := harnessFault(scenario.Step{Fault: "drop"}); err == nil {
-		t.Error("undecoded step accepted")
-	}
-}
-
-func TestClientConfig(t *testing.T) {
-	c := clientConfig(scenario.Client{HeartbeatDisabled: true, Overflow: "drop_oldest",
-		Backoff: scenario.Backoff{Jitter: "full", Base: time.Second}})
-	if c.PingInterval >= 0 || c.Queue.Overflow != client.OverflowDropOldest || c.Backoff.Base != time.Second || c.Backoff.Jitter.String() != "full" {
-		t.Errorf("config = %+v", c)
-	}
 }
 
 func TestStatusLine(t *testing.T) {

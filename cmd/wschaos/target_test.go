@@ -116,7 +116,7 @@ func TestRunTargetRefusesServerFaults(t *testing.T) {
 	file := writeScenario(t, tiny) // timeline[0] (line 13) is a drop
 	start := time.Now()
 	code, _, stderr := runCLI(t, "run", "-q", "--target", "ws://127.0.0.1:9/ws", file)
-	if code != exitUsage || !strings.Contains(stderr, file+":13: timeline[0]: drop is a fault-server action") {
+	if code != exitUsage || !strings.Contains(stderr, file+":13:") || !strings.Contains(stderr, "timeline[0].fault: drop is a fault-server action") {
 		t.Fatalf("exit %d (%s); want 2 naming %s:13 timeline[0]", code, stderr, file)
 	}
 	inFile := writeScenario(t, "stack: {mode: external, target: 'ws://127.0.0.1:9/ws'}\n"+tiny)

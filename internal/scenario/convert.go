@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/internal/slo"
 )
 
@@ -124,9 +125,8 @@ func (d *doc) client(r rawClient) Client {
 		HandshakeTimeout: d.dur("client.handshake_timeout", r.HandshakeTimeout),
 		MinUptime:        d.dur("client.min_uptime", r.MinUptime),
 		Backoff: Backoff{
-			Base:   d.dur("client.backoff.base", r.Backoff.Base),
-			Cap:    d.dur("client.backoff.cap", r.Backoff.Cap),
-			Jitter: r.Backoff.Jitter,
+			Base: d.dur("client.backoff.base", r.Backoff.Base),
+			Cap:  d.dur("client.backoff.cap", r.Backoff.Cap),
 		},
 		MaxAttempts:       d.nonNegInt("client.limits.max_attempts", r.Limits.MaxAttempts),
 		MaxElapsed:        d.dur("client.limits.max_elapsed", r.Limits.MaxElapsed),
@@ -135,7 +135,6 @@ func (d *doc) client(r rawClient) Client {
 		HeartbeatDisabled: r.Heartbeat.Disabled,
 		QueueMessages:     d.nonNegInt("client.queue.max_messages", r.Queue.MaxMessages),
 		QueueBytes:        d.nonNegInt("client.queue.max_bytes", r.Queue.MaxBytes),
-		Overflow:          r.Queue.Overflow,
 	}
 	b := &c.Backoff
 	if b.Base > 0 && b.Cap > 0 && b.Cap < b.Base {
@@ -148,16 +147,16 @@ func (d *doc) client(r rawClient) Client {
 			b.Multiplier = *m
 		}
 	}
-	switch b.Jitter {
-	case "", "proportional", "none", "full", "equal", "decorrelated":
-	default:
-		d.errAt("client.backoff.jitter", "%s: want proportional, none, full, equal or decorrelated", quote(b.Jitter))
+	if r.Backoff.Jitter != "" {
+		if err := b.Jitter.UnmarshalText([]byte(r.Backoff.Jitter)); err != nil {
+			d.errAt("client.backoff.jitter", "%s: want proportional, none, full, equal or decorrelated", quote(r.Backoff.Jitter))
+		}
 	}
 	if f := r.Backoff.Fraction; f != nil {
 		switch {
 		case !(*f > 0 && *f <= 1):
 			d.errAt("client.backoff.fraction", "%v: want a fraction in (0, 1]", *f)
-		case b.Jitter != "" && b.Jitter != "proportional":
+		case b.Jitter != client.JitterProportional:
 			d.errKey("client.backoff.fraction", "only applies to jitter proportional, not %s", b.Jitter)
 		default:
 			b.Fraction = *f
@@ -173,10 +172,10 @@ func (d *doc) client(r rawClient) Client {
 	if c.PongTimeout != 0 && c.PongTimeout <= interval {
 		d.errAt("client.heartbeat.timeout", "%v must exceed the ping interval %v, or a quiet healthy connection is declared dead", c.PongTimeout, interval)
 	}
-	switch c.Overflow {
-	case "", "block", "error", "drop_oldest":
-	default:
-		d.errAt("client.queue.overflow", "%s: want block, error or drop_oldest", quote(c.Overflow))
+	if r.Queue.Overflow != "" {
+		if err := c.Overflow.UnmarshalText([]byte(r.Queue.Overflow)); err != nil {
+			d.errAt("client.queue.overflow", "%s: want block, error or drop_oldest", quote(r.Queue.Overflow))
+		}
 	}
 	return c
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wschaos/wschaos/client"
 )
 
 // base is a valid scenario the error cases below break one field at a time.
@@ -68,9 +70,9 @@ short: {time_scale: 0.5, clients: 1}
 		t.Fatal(err)
 	}
 	want := Client{HandshakeTimeout: 2 * time.Second, MinUptime: time.Second,
-		Backoff:     Backoff{Base: 100 * time.Millisecond, Cap: 2 * time.Second, Multiplier: 1.5, Jitter: "proportional", Fraction: 0.5},
+		Backoff:     Backoff{Base: 100 * time.Millisecond, Cap: 2 * time.Second, Multiplier: 1.5, Jitter: client.JitterProportional, Fraction: 0.5},
 		MaxAttempts: 3, MaxElapsed: 10 * time.Second, PingInterval: time.Second, PongTimeout: 3 * time.Second,
-		QueueMessages: 10, QueueBytes: 1000, Overflow: "drop_oldest"}
+		QueueMessages: 10, QueueBytes: 1000, Overflow: client.OverflowDropOldest}
 	if s.Client != want {
 		t.Errorf("client = %+v\nwant %+v", s.Client, want)
 	}

@@ -49,8 +49,8 @@ func (d *doc) timeline(raw []rawStep, s *Scenario) []Step {
 			case !info.Instant && r.Duration != "" && st.Duration == 0 && len(d.errs) == before:
 				d.errAt(path+".duration", "must be positive")
 			}
-			if !info.Network && s.Stack.Target != "" {
-				d.errAt(path+".fault", "%s is a fault-server action and needs wschaos's own fault server; against an external target only network faults (toxics) apply", info.Name)
+			if msg := targetRule(st, s.Stack.Target); msg != "" {
+				d.errAt(path+".fault", "%s", msg)
 			}
 		}
 		if len(d.errs) > before {

@@ -3,6 +3,7 @@ package scenario
 import (
 	"time"
 
+	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/harness/fault"
 	"github.com/wschaos/wschaos/internal/slo"
 )
@@ -68,8 +69,8 @@ type Client struct {
 	HeartbeatDisabled bool
 	QueueMessages     int
 	QueueBytes        int
-	// Overflow is "block" (default), "error" or "drop_oldest".
-	Overflow string
+	// Overflow is the queue's overflow policy (block by default).
+	Overflow client.OverflowPolicy
 }
 
 // Backoff is the reconnect delay schedule.
@@ -77,8 +78,8 @@ type Backoff struct {
 	Base       time.Duration
 	Cap        time.Duration
 	Multiplier float64
-	// Jitter is proportional (default), none, full, equal or decorrelated.
-	Jitter   string
+	// Jitter is the jitter mode (proportional by default).
+	Jitter   client.JitterMode
 	Fraction float64
 }
 

@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"runtime/debug"
@@ -7,23 +7,23 @@ import (
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/harness"
 	"github.com/wschaos/wschaos/harness/fault"
-	"github.com/wschaos/wschaos/harness/stats"
-	"github.com/wschaos/wschaos/internal/report"
 	"github.com/wschaos/wschaos/internal/scenario"
 	"github.com/wschaos/wschaos/internal/slo"
 )
 
-// runInfo is what the CLI knows about a run besides the harness result.
-type runInfo struct {
-	scenario  *scenario.Scenario
-	short     bool
-	seed      uint64
-	target    string // the server under test (--target), behind the proxy
-	toxiproxy string
+// RunInfo is what the caller knows about a run besides the harness result.
+type RunInfo struct {
+	Scenario *scenario.Scenario
+	Short    bool
+	Seed     uint64
+	// Target is the server under test (--target), behind the proxy.
+	Target string
+	// Toxiproxy is the Toxiproxy API URL, "embedded" for the in-process one.
+	Toxiproxy string
 }
 
-// observed flattens the harness summary into the SLO metric catalogue.
-func observed(s harness.Summary) slo.Observed {
+// Observed flattens the harness summary into the SLO metric catalogue.
+func Observed(s harness.Summary) slo.Observed {
 	return slo.Observed{
 		"recovery_p50":       s.RecoveryP50.Seconds(),
 		"recovery_p90":       s.RecoveryP90.Seconds(),
@@ -54,21 +54,23 @@ func observed(s harness.Summary) slo.Observed {
 
 var units = map[slo.Kind]string{slo.Duration: "seconds", slo.Ratio: "ratio", slo.Count: "count"}
 
-// buildReport turns a harness result into the stable report.
-func buildReport(info runInfo, cfg client.Config, res *harness.Result) *report.Report {
-	s := info.scenario
-	obs := observed(res.Summary)
+// FromResult turns a harness result into the stable  cfg is the
+// plan's client configuration (its backoff is what observations are judged
+// against).
+func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
+	s := info.Scenario
+	obs := Observed(res.Summary)
 	rel := func(t time.Time) float64 {
 		if t.IsZero() {
 			return 0
 		}
-		return report.MS(t.Sub(res.Start))
+		return MS(t.Sub(res.Start))
 	}
-	r := &report.Report{
-		Tool: report.Tool{Name: "wschaos", Version: version()},
-		Scenario: report.ScenarioInfo{Name: s.Name, Description: s.Description, Source: s.Source, Short: info.short,
-			Seed: info.seed, PlannedMS: report.MS(s.Load.Duration), Clients: s.Load.Clients, Channels: s.Load.Channels},
-		Stack: report.StackInfo{Mode: s.Stack.Mode, Target: info.target, Toxiproxy: info.toxiproxy, Proxy: s.Stack.Proxy},
+	r := &Report{
+		Tool: Tool{Name: "wschaos", Version: version()},
+		Scenario: ScenarioInfo{Name: s.Name, Description: s.Description, Source: s.Source, Short: info.Short,
+			Seed: info.Seed, PlannedMS: MS(s.Load.Duration), Clients: s.Load.Clients, Channels: s.Load.Channels},
+		Stack: StackInfo{Mode: s.Stack.Mode, Target: info.Target, Toxiproxy: info.Toxiproxy, Proxy: s.Stack.Proxy},
 		Start: res.Start, End: res.End,
 		Metrics: map[string]float64(obs),
 		Errors:  append([]string(nil), res.Errors...),
@@ -79,7 +81,7 @@ func buildReport(info runInfo, cfg client.Config, res *harness.Result) *report.R
 	}
 	results, _ := slo.EvalAll(exprs, obs)
 	for _, x := range results {
-		sr := report.SLOResult{Name: x.Expr.String(), Metric: x.Expr.Metric.Name, Op: string(x.Expr.Op),
+		sr := SLOResult{Name: x.Expr.String(), Metric: x.Expr.Metric.Name, Op: string(x.Expr.Op),
 			Threshold: x.Expr.ThresholdText, ThresholdValue: x.Expr.Threshold, Unit: units[x.Expr.Metric.Kind],
 			ObservedText: x.ObservedText(), Pass: x.Pass}
 		if x.Measured {
@@ -88,20 +90,20 @@ func buildReport(info runInfo, cfg client.Config, res *harness.Result) *report.R
 		}
 		r.SLOs = append(r.SLOs, sr)
 	}
-	r.Messages = report.Messages{Up: counts(res.Messages.Up), Down: counts(res.Messages.Down)}
+	r.Messages = Messages{Up: counts(res.Messages.Up), Down: counts(res.Messages.Down)}
 	sum := res.Summary
-	r.Recovery = report.Recovery{Count: sum.Recoveries, Unrecovered: sum.Unrecovered,
-		P50MS: report.MS(sum.RecoveryP50), P90MS: report.MS(sum.RecoveryP90), P99MS: report.MS(sum.RecoveryP99), MaxMS: report.MS(sum.RecoveryMax)}
+	r.Recovery = Recovery{Count: sum.Recoveries, Unrecovered: sum.Unrecovered,
+		P50MS: MS(sum.RecoveryP50), P90MS: MS(sum.RecoveryP90), P99MS: MS(sum.RecoveryP99), MaxMS: MS(sum.RecoveryMax)}
 	var total time.Duration
 	for _, x := range res.Timing.Recovery {
 		total += x.Reattached
-		r.Recovery.Samples = append(r.Recovery.Samples, report.RecoverySample{Client: x.Client, Step: x.Step, Fault: string(x.Fault),
-			FaultEndMS: rel(x.FaultEnd), ConnectedMS: report.MS(x.Connected), ReattachedMS: report.MS(x.Reattached)})
+		r.Recovery.Samples = append(r.Recovery.Samples, RecoverySample{Client: x.Client, Step: x.Step, Fault: string(x.Fault),
+			FaultEndMS: rel(x.FaultEnd), ConnectedMS: MS(x.Connected), ReattachedMS: MS(x.Reattached)})
 	}
 	if n := len(res.Timing.Recovery); n > 0 {
-		r.Recovery.MeanMS = report.MS(total / time.Duration(n))
+		r.Recovery.MeanMS = MS(total / time.Duration(n))
 	}
-	r.Uptime = report.Uptime{IncludingOutages: sum.UptimeTotal, ExcludingOutages: sum.Uptime}
+	r.Uptime = Uptime{IncludingOutages: sum.UptimeTotal, ExcludingOutages: sum.Uptime}
 	r.Clients = clients(res, rel)
 	for _, f := range res.Faults {
 		end := f.End
@@ -111,7 +113,7 @@ func buildReport(info runInfo, cfg client.Config, res *harness.Result) *report.R
 				end = res.End
 			}
 		}
-		r.Faults = append(r.Faults, report.Fault{Step: f.Step, Kind: f.Fault.Name(), Description: f.Fault.String(),
+		r.Faults = append(r.Faults, Fault{Step: f.Step, Kind: f.Fault.Name(), Description: f.Fault.String(),
 			Network: f.Fault.Tags().Has(fault.Network), StartMS: rel(f.Start), EndMS: rel(end), Error: f.Err})
 	}
 	r.Backoff = backoff(cfg.Backoff, res, rel)
@@ -119,24 +121,24 @@ func buildReport(info runInfo, cfg client.Config, res *harness.Result) *report.R
 	return r
 }
 
-func counts(c harness.MessageCounts) report.DirectionCounts {
+func counts(c harness.MessageCounts) DirectionCounts {
 	acked := c.Acked
-	return report.DirectionCounts{Sent: c.Sent, Acked: &acked, Delivered: c.Delivered, Lost: c.Lost, Duplicated: c.Duplicated,
+	return DirectionCounts{Sent: c.Sent, Acked: &acked, Delivered: c.Delivered, Lost: c.Lost, Duplicated: c.Duplicated,
 		Reordered: c.Reordered, Unexpected: c.Unexpected, HandedBack: c.HandedBack, Abandoned: c.Abandoned, SendFailed: c.SendFailed}
 }
 
-func clients(res *harness.Result, rel func(time.Time) float64) []report.Client {
+func clients(res *harness.Result, rel func(time.Time) float64) []Client {
 	timing := map[int]harness.ClientTiming{}
 	for _, t := range res.Timing.Clients {
 		timing[t.Client] = t
 	}
-	out := make([]report.Client, 0, len(res.Clients))
+	out := make([]Client, 0, len(res.Clients))
 	for _, c := range res.Clients {
 		t := timing[c.Index]
-		rc := report.Client{ID: c.Index, Attempts: c.Attempts, Reconnects: c.Reconnects, Disconnects: t.Disconnects,
+		rc := Client{ID: c.Index, Attempts: c.Attempts, Reconnects: c.Reconnects, Disconnects: t.Disconnects,
 			FinalState: c.FinalState, Uptime: t.Uptime}
 		for _, sp := range t.States {
-			rc.States = append(rc.States, report.Span{State: sp.State, StartMS: rel(sp.Start), EndMS: rel(sp.End)})
+			rc.States = append(rc.States, Span{State: sp.State, StartMS: rel(sp.Start), EndMS: rel(sp.End)})
 		}
 		out = append(out, rc)
 	}
@@ -144,23 +146,22 @@ func clients(res *harness.Result, rel func(time.Time) float64) []report.Client {
 }
 
 // backoff pairs each observed delay with the range the configured
-// distribution allows, judged as the harness judges violations.
-func backoff(b client.Backoff, res *harness.Result, rel func(time.Time) float64) report.Backoff {
+// distribution allows, judged by the harness's one rule
+// (harness.BackoffObservation.Judge).
+func backoff(b client.Backoff, res *harness.Result, rel func(time.Time) float64) Backoff {
 	cfg := b.WithDefaults()
-	out := report.Backoff{
-		Configured: report.BackoffConfig{BaseMS: report.MS(cfg.Base), CapMS: report.MS(cfg.Cap), Multiplier: cfg.Multiplier,
+	out := Backoff{
+		Configured: BackoffConfig{BaseMS: MS(cfg.Base), CapMS: MS(cfg.Cap), Multiplier: cfg.Multiplier,
 			Jitter: cfg.Jitter.String(), Fraction: cfg.Fraction},
 		Violations: res.Summary.BackoffViolations,
 	}
 	for _, o := range res.Timing.Backoff {
-		d := stats.BackoffDist(b, max(o.Attempt, 1), o.Prev)
-		ob := report.BackoffObservation{Client: o.Client, AtMS: rel(o.At), Attempt: o.Attempt, ScheduledMS: report.MS(o.Scheduled),
-			MinMS: report.MS(d.Lo), MaxMS: report.MS(d.Hi), RetryAfter: o.RetryAfter}
-		ob.InRange = o.RetryAfter || d.Contains(o.Scheduled, time.Millisecond)
+		j := o.Judge(b)
+		ob := BackoffObservation{Client: o.Client, AtMS: rel(o.At), Attempt: o.Attempt, ScheduledMS: MS(o.Scheduled),
+			MinMS: MS(j.Lo), MaxMS: MS(j.Hi), RetryAfter: o.RetryAfter, InRange: j.InRange}
 		if o.Observed >= 0 {
-			v := report.MS(o.Observed)
+			v := MS(o.Observed)
 			ob.ObservedMS = &v
-			ob.InRange = ob.InRange && o.Observed >= o.Scheduled-time.Millisecond && o.Observed <= o.Scheduled+harness.BackoffSlack
 		}
 		out.Observations = append(out.Observations, ob)
 	}

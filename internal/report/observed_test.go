@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"testing"
@@ -10,7 +10,7 @@ import (
 // TestObservedCoversCatalogue: the report's metrics hold every metric an SLO
 // may name (docs/REPORT.md promises it), each from its own summary field.
 func TestObservedCoversCatalogue(t *testing.T) {
-	obs := observed(harness.Summary{Sent: 10, Acked: 9, HandedBack: 1, Abandoned: 3, Lost: 2})
+	obs := Observed(harness.Summary{Sent: 10, Acked: 9, HandedBack: 1, Abandoned: 3, Lost: 2})
 	for _, name := range slo.MetricNames() {
 		if _, ok := obs[name]; !ok {
 			t.Errorf("observed lacks metric %s", name)
