@@ -7,7 +7,7 @@ REPORTS   ?= reports
 UNIT_PKGS  = $(shell $(GO) list ./... | grep -v '^github.com/wschaos/wschaos$$')
 GINKGO     = $(GO) tool ginkgo
 
-.PHONY: help test unit scenarios scenarios-external builtins lint vet fmt-check bench fuzz compose-check run serve
+.PHONY: help test unit scenarios scenarios-external builtins lint vet fmt-check tidy-check bench fuzz compose-check run serve
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -28,7 +28,10 @@ scenarios-external: ## the chaos suite against a real toxiproxy-server (installs
 builtins: ## every built-in scenario through `wschaos run --short`
 	WSCHAOS_E2E=1 $(GO) test -count=1 -timeout 30m -run TestBuiltinsEndToEnd ./cmd/wschaos
 
-lint: fmt-check vet ## gofmt and go vet
+lint: fmt-check vet tidy-check ## gofmt, go vet and go mod tidy
+
+tidy-check: ## fail when go.mod/go.sum are not what `go mod tidy` writes
+	$(GO) mod tidy -diff
 
 vet:
 	$(GO) vet ./...

@@ -10,29 +10,13 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/onsi/gomega"
-	"github.com/onsi/gomega/gleak"
 
 	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/internal/leakcheck"
 	"github.com/wschaos/wschaos/internal/wstest"
 )
 
-func TestMain(m *testing.M) {
-	before := gleak.Goroutines()
-	code := m.Run()
-	if code == 0 {
-		g := gomega.NewGomega(func(msg string, _ ...int) {
-			os.Stderr.WriteString("goroutine leak: " + msg + "\n")
-			code = 1
-		})
-		// Toxiproxy may strand link goroutines in a channel send when a toxic
-		// changes while a link closes (see the root suite_test.go).
-		stranded := gomega.And(gleak.IgnoringInBacktrace("github.com/Shopify/toxiproxy/v2"),
-			gomega.HaveField("State", "chan send"))
-		g.Eventually(gleak.Goroutines).WithTimeout(5 * time.Second).ShouldNot(gleak.HaveLeaked(before, stranded))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // echoServer is a plain gorilla WebSocket echo server on loopback.
 func echoServer(t *testing.T) *httptest.Server {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/Shopify/toxiproxy/v2"
@@ -15,13 +16,18 @@ import (
 	zlog "github.com/rs/zerolog/log"
 )
 
-func init() {
-	// Toxiproxy's bandwidth toxic logs through zerolog's global logger at trace
-	// level (to stderr). Silence it here, in init, before any goroutine can
-	// read the variable: assigning it later would be a data race under -race.
-	// The embedded server itself gets its own Nop logger below.
-	zlog.Logger = zerolog.Nop()
-}
+// silenceToxicLogs quiets zerolog's global logger, once, when the first
+// embedded Toxiproxy starts. Toxiproxy's bandwidth toxic logs through that
+// global at trace level (to stderr), and nothing lets us hand it another
+// logger. Doing it at the first embedded start rather than in an init keeps
+// importers that never embed Toxiproxy (external mode, or packages that only
+// use the types) untouched. It happens before that stack starts any
+// Toxiproxy goroutine, and sync.Once orders it before every later stack's,
+// so no toxic reads the variable while it is written. A program that embeds
+// Toxiproxy and logs through zerolog's global logger itself loses those
+// logs: documented in docs/ARCHITECTURE.md. The embedded server itself gets
+// its own Nop logger below.
+var silenceToxicLogs = sync.OnceFunc(func() { zlog.Logger = zerolog.Nop() })
 
 // embeddedToxiproxy is Toxiproxy's API server run inside this process on an
 // ephemeral loopback port. Each Stack gets its own, so specs can run in
@@ -35,6 +41,7 @@ type embeddedToxiproxy struct {
 }
 
 func startEmbeddedToxiproxy() (*toxiproxyAPI, error) {
+	silenceToxicLogs()
 	metrics := toxiproxy.NewMetricsContainer(prometheus.NewRegistry())
 	srv := toxiproxy.NewServer(metrics, zerolog.Nop())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -131,8 +131,7 @@ const overheadTolerance = 0.06
 
 var _ = Describe("Backoff timing distributions", Label("backoff"), func() {
 	DescribeTable("reconnect delays follow the configured jitter distribution",
-		func(mode client.JitterMode) {
-			ctx := specContext(30 * time.Second)
+		func(ctx SpecContext, mode client.JitterMode) {
 			b := backoffUnderTest
 			b.Jitter = mode
 			obs := collectDelays(ctx, b, 40, 1200*time.Millisecond)
@@ -157,7 +156,7 @@ var _ = Describe("Backoff timing distributions", Label("backoff"), func() {
 			exp.RecordDuration("overhead p50", ov.P50, gmeasure.Precision(100*time.Microsecond))
 			exp.RecordDuration("overhead p99", ov.P99, gmeasure.Precision(100*time.Microsecond))
 			exp.RecordDuration("overhead max", ov.Max, gmeasure.Precision(100*time.Microsecond))
-			AddReportEntry(exp.Name, exp)
+			AddReportEntry(exp.Name, exp, SpecTimeout(entryTimeout))
 
 			// The delays the client chose fit the distribution exactly.
 			Expect(scheduled.P).To(BeNumerically(">=", ksAlpha), "scheduled delays: %v", scheduled)
@@ -183,10 +182,10 @@ var _ = Describe("Backoff timing distributions", Label("backoff"), func() {
 			want := (d.Hi - d.Lo).Seconds() / math.Sqrt(12)
 			Expect(stat.StdDev(atCap, nil)).To(BeNumerically(">=", want/2), "spread at the cap")
 		},
-		Entry("full jitter", client.JitterFull),
-		Entry("equal jitter", client.JitterEqual),
-		Entry("proportional ±25%", client.JitterProportional),
-		Entry("decorrelated", client.JitterDecorrelated),
+		Entry("full jitter", client.JitterFull, SpecTimeout(entryTimeout)),
+		Entry("equal jitter", client.JitterEqual, SpecTimeout(entryTimeout)),
+		Entry("proportional ±25%", client.JitterProportional, SpecTimeout(entryTimeout)),
+		Entry("decorrelated", client.JitterDecorrelated, SpecTimeout(entryTimeout)),
 	)
 
 	It("fails the full-jitter check for a client with jitter off (negative control)", func(ctx SpecContext) {

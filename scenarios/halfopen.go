@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive
 	"github.com/onsi/gomega/gmeasure"
 
+	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/harness"
 )
 
@@ -16,7 +17,7 @@ func detections(res *harness.Result, start time.Time) []time.Duration {
 	var out []time.Duration
 	for _, c := range res.Clients {
 		for _, r := range res.Records {
-			if r.Kind == harness.RecState && r.Client == c.Index && r.From == "connected" && !r.Time.Before(start) {
+			if r.Kind == harness.RecState && r.Client == c.Index && r.From == client.StateConnected.String() && !r.Time.Before(start) {
 				out = append(out, r.Time.Sub(start))
 				break
 			}
@@ -34,7 +35,7 @@ var _ = Describe("Half-open detection", Label("halfopen"), func() {
 	const lo, hi = 400 * time.Millisecond, 750 * time.Millisecond
 
 	DescribeTable("is detected within the heartbeat bound",
-		func(f harness.Fault) {
+		func(ctx SpecContext, f harness.Fault) {
 			plan := harness.Plan{
 				Name:     "halfopen-" + string(f.Kind),
 				Stack:    harness.StackOptions{Server: serverConfig()},
@@ -43,7 +44,7 @@ var _ = Describe("Half-open detection", Label("halfopen"), func() {
 				Timeline: harness.Timeline{{At: ms(300), Duration: ms(1000), Fault: f}},
 				Drain:    6 * time.Second,
 			}
-			res, err := harness.Run(specContext(30*time.Second), plan, harness.RunOptions{KeepRecords: true})
+			res, err := harness.Run(ctx, plan, harness.RunOptions{KeepRecords: true})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(res.Errors).To(BeEmpty())
 			ds := detections(res, res.Faults[0].Start)
@@ -53,14 +54,14 @@ var _ = Describe("Half-open detection", Label("halfopen"), func() {
 			for _, d := range ds {
 				exp.RecordDuration("detection", d, gmeasure.Precision(time.Millisecond))
 			}
-			AddReportEntry(exp.Name, exp)
+			AddReportEntry(exp.Name, exp, SpecTimeout(entryTimeout))
 			for _, d := range ds {
 				Expect(d).To(BeNumerically(">=", lo))
 				Expect(d).To(BeNumerically("<=", hi))
 			}
 			expectZeroLoss(res)
 		},
-		Entry("timeout toxic (black hole)", harness.Fault{Kind: harness.FaultTimeout}),
-		Entry("server stall", harness.Fault{Kind: harness.FaultStall}),
+		Entry("timeout toxic (black hole)", harness.Fault{Kind: harness.FaultTimeout}, SpecTimeout(entryTimeout)),
+		Entry("server stall", harness.Fault{Kind: harness.FaultStall}, SpecTimeout(entryTimeout)),
 	)
 })

@@ -79,10 +79,6 @@ func events(res *harness.Result, k faultserver.EventKind) []faultserver.Event {
 // ms is a shorthand for harness durations in milliseconds.
 func ms(n int) harness.Duration { return harness.Duration(time.Duration(n) * time.Millisecond) }
 
-// specContext is a context that ends after d or when the spec ends, for
-// table entries (which take no SpecTimeout decorator).
-func specContext(d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	DeferCleanup(cancel)
-	return ctx
-}
+// entryTimeout bounds each table entry (a SpecTimeout: Ginkgo hands the
+// entry's function a SpecContext that ends then or when the spec ends).
+const entryTimeout = 30 * time.Second

@@ -54,41 +54,41 @@ func expectZeroLoss(res *harness.Result) {
 
 var _ = Describe("Zero message loss", Label("loss"), func() {
 	DescribeTable("under each network toxic",
-		func(f harness.Fault) {
-			res := run(specContext(30*time.Second), lossPlan("loss-"+string(f.Kind), window(f)))
+		func(ctx SpecContext, f harness.Fault) {
+			res := run(ctx, lossPlan("loss-"+string(f.Kind), window(f)))
 			expectZeroLoss(res)
 		},
-		Entry("latency with jitter", harness.Fault{Kind: harness.FaultLatency, Latency: ms(80), Jitter: ms(40)}),
-		Entry("bandwidth", harness.Fault{Kind: harness.FaultBandwidth, RateKBps: 2}),
-		Entry("slow_close", harness.Fault{Kind: harness.FaultSlowClose, Delay: ms(200)}),
-		Entry("timeout (black hole)", harness.Fault{Kind: harness.FaultTimeout}),
-		Entry("reset_peer", harness.Fault{Kind: harness.FaultResetPeer}),
-		Entry("slicer", harness.Fault{Kind: harness.FaultSlicer, AverageSize: 16, SizeVariation: 8, Delay: ms(1)}),
-		Entry("limit_data", harness.Fault{Kind: harness.FaultLimitData, Bytes: 2000}),
-		Entry("proxy down", harness.Fault{Kind: harness.FaultProxyDown}),
+		Entry("latency with jitter", harness.Fault{Kind: harness.FaultLatency, Latency: ms(80), Jitter: ms(40)}, SpecTimeout(entryTimeout)),
+		Entry("bandwidth", harness.Fault{Kind: harness.FaultBandwidth, RateKBps: 2}, SpecTimeout(entryTimeout)),
+		Entry("slow_close", harness.Fault{Kind: harness.FaultSlowClose, Delay: ms(200)}, SpecTimeout(entryTimeout)),
+		Entry("timeout (black hole)", harness.Fault{Kind: harness.FaultTimeout}, SpecTimeout(entryTimeout)),
+		Entry("reset_peer", harness.Fault{Kind: harness.FaultResetPeer}, SpecTimeout(entryTimeout)),
+		Entry("slicer", harness.Fault{Kind: harness.FaultSlicer, AverageSize: 16, SizeVariation: 8, Delay: ms(1)}, SpecTimeout(entryTimeout)),
+		Entry("limit_data", harness.Fault{Kind: harness.FaultLimitData, Bytes: 2000}, SpecTimeout(entryTimeout)),
+		Entry("proxy down", harness.Fault{Kind: harness.FaultProxyDown}, SpecTimeout(entryTimeout)),
 	)
 
 	DescribeTable("under each fault-server fault",
-		func(tl harness.Timeline) {
-			res := run(specContext(30*time.Second), lossPlan("loss-"+tl[0].Fault.Name(), tl))
+		func(ctx SpecContext, tl harness.Timeline) {
+			res := run(ctx, lossPlan("loss-"+tl[0].Fault.Name(), tl))
 			expectZeroLoss(res)
 		},
-		Entry("drop", harness.Timeline{{At: ms(300), Fault: harness.Fault{Kind: harness.FaultDrop}}}),
-		Entry("close 1012", harness.Timeline{{At: ms(300), Fault: harness.Fault{Kind: harness.FaultClose, Code: 1012, Reason: "restart"}}}),
+		Entry("drop", harness.Timeline{{At: ms(300), Fault: harness.Fault{Kind: harness.FaultDrop}}}, SpecTimeout(entryTimeout)),
+		Entry("close 1012", harness.Timeline{{At: ms(300), Fault: harness.Fault{Kind: harness.FaultClose, Code: 1012, Reason: "restart"}}}, SpecTimeout(entryTimeout)),
 		Entry("reject 503 after a drop", harness.Timeline{
 			{At: ms(300), Duration: ms(400), Fault: harness.Fault{Kind: harness.FaultReject, Status: 503}},
 			{At: ms(300), Fault: harness.Fault{Kind: harness.FaultDrop}},
-		}),
+		}, SpecTimeout(entryTimeout)),
 		Entry("delay_handshake after a drop", harness.Timeline{
 			{At: ms(300), Duration: ms(400), Fault: harness.Fault{Kind: harness.FaultDelayHandshake, Delay: ms(300)}},
 			{At: ms(300), Fault: harness.Fault{Kind: harness.FaultDrop}},
-		}),
-		Entry("stall longer than the heartbeat timeout", harness.Timeline{{At: ms(200), Duration: ms(900), Fault: harness.Fault{Kind: harness.FaultStall}}}),
+		}, SpecTimeout(entryTimeout)),
+		Entry("stall longer than the heartbeat timeout", harness.Timeline{{At: ms(200), Duration: ms(900), Fault: harness.Fault{Kind: harness.FaultStall}}}, SpecTimeout(entryTimeout)),
 		Entry("forget_sessions with a drop (stateless restart)", harness.Timeline{
 			{At: ms(300), Fault: harness.Fault{Kind: harness.FaultForget}},
 			{At: ms(300), Fault: harness.Fault{Kind: harness.FaultDrop}},
-		}),
-		Entry("restart", window(harness.Fault{Kind: harness.FaultRestart})),
+		}, SpecTimeout(entryTimeout)),
+		Entry("restart", window(harness.Fault{Kind: harness.FaultRestart}), SpecTimeout(entryTimeout)),
 	)
 
 	It("holds through a mixed timeline", func(ctx SpecContext) {

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"slices"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 
 // reattachRun runs 2 clients with 3 channels each through tl, keeping the
 // raw records.
-func reattachRun(tl harness.Timeline) *harness.Result {
+func reattachRun(ctx context.Context, tl harness.Timeline) *harness.Result {
 	GinkgoHelper()
 	plan := harness.Plan{
 		Name:     "reattach",
@@ -23,7 +24,7 @@ func reattachRun(tl harness.Timeline) *harness.Result {
 		Timeline: tl,
 		Drain:    5 * time.Second,
 	}
-	res, err := harness.Run(specContext(30*time.Second), plan, harness.RunOptions{KeepRecords: true})
+	res, err := harness.Run(ctx, plan, harness.RunOptions{KeepRecords: true})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(res.Errors).To(BeEmpty())
 	return res
@@ -72,8 +73,8 @@ func faultStart(res *harness.Result) time.Time {
 
 var _ = Describe("State re-attachment", Label("reattach"), func() {
 	DescribeTable("after each fault kind every channel is re-attached and the session resumed",
-		func(tl harness.Timeline) {
-			res := reattachRun(tl)
+		func(ctx SpecContext, tl harness.Timeline) {
+			res := reattachRun(ctx, tl)
 			at := faultStart(res)
 			expectReattached(res, at)
 			for _, c := range res.Clients {
@@ -90,20 +91,20 @@ var _ = Describe("State re-attachment", Label("reattach"), func() {
 			}
 			expectZeroLoss(res)
 		},
-		Entry("drop", harness.Timeline{{At: ms(300), Fault: harness.Fault{Kind: harness.FaultDrop}}}),
-		Entry("close 1001", harness.Timeline{{At: ms(300), Fault: harness.Fault{Kind: harness.FaultClose, Code: 1001}}}),
-		Entry("restart", window(harness.Fault{Kind: harness.FaultRestart})),
-		Entry("proxy down", window(harness.Fault{Kind: harness.FaultProxyDown})),
-		Entry("reset_peer", window(harness.Fault{Kind: harness.FaultResetPeer})),
-		Entry("timeout (black hole)", window(harness.Fault{Kind: harness.FaultTimeout})),
+		Entry("drop", harness.Timeline{{At: ms(300), Fault: harness.Fault{Kind: harness.FaultDrop}}}, SpecTimeout(entryTimeout)),
+		Entry("close 1001", harness.Timeline{{At: ms(300), Fault: harness.Fault{Kind: harness.FaultClose, Code: 1001}}}, SpecTimeout(entryTimeout)),
+		Entry("restart", window(harness.Fault{Kind: harness.FaultRestart}), SpecTimeout(entryTimeout)),
+		Entry("proxy down", window(harness.Fault{Kind: harness.FaultProxyDown}), SpecTimeout(entryTimeout)),
+		Entry("reset_peer", window(harness.Fault{Kind: harness.FaultResetPeer}), SpecTimeout(entryTimeout)),
+		Entry("timeout (black hole)", window(harness.Fault{Kind: harness.FaultTimeout}), SpecTimeout(entryTimeout)),
 		// Longer than PongTimeout (600ms): a shorter stall ends before the
 		// heartbeat notices, and the connection simply carries on.
-		Entry("stall", harness.Timeline{{At: ms(200), Duration: ms(800), Fault: harness.Fault{Kind: harness.FaultStall}}}),
-		Entry("limit_data", window(harness.Fault{Kind: harness.FaultLimitData, Bytes: 1500})),
+		Entry("stall", harness.Timeline{{At: ms(200), Duration: ms(800), Fault: harness.Fault{Kind: harness.FaultStall}}}, SpecTimeout(entryTimeout)),
+		Entry("limit_data", window(harness.Fault{Kind: harness.FaultLimitData, Bytes: 1500}), SpecTimeout(entryTimeout)),
 	)
 
-	It("resyncs with a new session when the server forgot the old one", func() {
-		res := reattachRun(harness.Timeline{
+	It("resyncs with a new session when the server forgot the old one", func(ctx SpecContext) {
+		res := reattachRun(ctx, harness.Timeline{
 			{At: ms(300), Fault: harness.Fault{Kind: harness.FaultForget}},
 			{At: ms(300), Fault: harness.Fault{Kind: harness.FaultDrop}},
 		})
@@ -116,5 +117,5 @@ var _ = Describe("State re-attachment", Label("reattach"), func() {
 			Expect(failed).To(ContainElement(HaveField("Session", c.Sessions[0])))
 		}
 		expectZeroLoss(res)
-	})
+	}, SpecTimeout(entryTimeout))
 })

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/wschaos/wschaos/scenarios/builtin"
+	"github.com/wschaos/wschaos/internal/scenario/builtin"
 )
 
 // Info names a built-in scenario.
@@ -54,7 +54,7 @@ func Builtin(name string) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: no built-in called %q (built-ins: %s)", ErrNotFound, name, strings.Join(builtinNames(), ", "))
 	}
-	s, err := Parse(path.Join("scenarios/builtin", name+".yaml"), data)
+	s, err := Parse(path.Join("internal/scenario/builtin", name+".yaml"), data)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,6 @@
 //     are returned together as [Errors].
 //   - [Resolve] resolves a command-line argument: a path, or a built-in name.
 //   - [Builtins] and [Builtin] list and read the scenarios embedded from
-//     scenarios/builtin.
+//     internal/scenario/builtin.
 //   - [Scenario.Short] scales a scenario down for CI.
 package scenario

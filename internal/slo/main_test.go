@@ -1,0 +1,9 @@
+package slo
+
+import (
+	"testing"
+
+	"github.com/wschaos/wschaos/internal/leakcheck"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m) }
