@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/wschaos/wschaos/client"
 )
 
 // MessageCounts are the checker's verdicts for one queue or a total. The
@@ -298,3 +300,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// Client state names as they appear in state records, taken from the
+// client so the two cannot drift apart.
+var (
+	stateConnected    = client.StateConnected.String()
+	stateReconnecting = client.StateReconnecting.String()
+	stateConnecting   = client.StateConnecting.String()
+	stateFailed       = client.StateFailed.String()
+	stateClosed       = client.StateClosed.String()
+)

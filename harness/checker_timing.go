@@ -4,19 +4,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/harness/fault"
 	"github.com/wschaos/wschaos/harness/stats"
-)
-
-// Client state names as they appear in state records, taken from the
-// client so the two cannot drift apart.
-var (
-	stateConnected    = client.StateConnected.String()
-	stateReconnecting = client.StateReconnecting.String()
-	stateConnecting   = client.StateConnecting.String()
-	stateFailed       = client.StateFailed.String()
-	stateClosed       = client.StateClosed.String()
 )
 
 // TimingInput frames a timing check.

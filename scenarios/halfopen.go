@@ -54,7 +54,7 @@ var _ = Describe("Half-open detection", Label("halfopen"), func() {
 			for _, d := range ds {
 				exp.RecordDuration("detection", d, gmeasure.Precision(time.Millisecond))
 			}
-			AddReportEntry(exp.Name, exp, SpecTimeout(entryTimeout))
+			AddReportEntry(exp.Name, exp)
 			for _, d := range ds {
 				Expect(d).To(BeNumerically(">=", lo))
 				Expect(d).To(BeNumerically("<=", hi))
