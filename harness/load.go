@@ -5,13 +5,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
 
 	"github.com/wschaos/wschaos/client"
 )
@@ -145,19 +143,11 @@ func sessionConfig(base client.Config, window int, idx int, rec *Recorder, m *me
 	cfg := base
 	cfg.OnEvent = func(ev client.Event) { onEvent(rec, idx, m, ev) }
 	cfg.Rand = m.rnd // never base.Rand: a source must not be shared between clients
-	var d websocket.Dialer
-	if base.Dialer != nil {
-		d = *base.Dialer
-	}
-	d.Proxy = nil // loopback only; never an environment proxy
-	nd := net.Dialer{}
-	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+	cfg.Dialer = recordingDialer(base.Dialer, func() {
 		if idx >= 0 {
 			rec.Add(Record{Kind: RecDial, Client: idx})
 		}
-		return nd.DialContext(ctx, network, addr)
-	}
-	cfg.Dialer = &d
+	})
 	return client.SessionConfig{Client: cfg, ClientID: m.name, Window: window}
 }
 
@@ -188,11 +178,7 @@ func onEvent(rec *Recorder, idx int, m *member, ev client.Event) {
 	m.mu.Lock()
 	switch ev.Kind {
 	case client.EventStateChanged:
-		r.Kind, r.From, r.To = RecState, ev.From.String(), ev.To.String()
-		r.Attempt, r.Delay, r.RetryAfter = ev.Attempt, ev.Delay, ev.RetryAfter
-		if ev.Err != nil {
-			r.Err = ev.Err.Error()
-		}
+		r = stateRecord(idx, ev)
 		if ev.Err != nil && (ev.To == client.StateFailed) {
 			m.info.Err = ev.Err.Error()
 		}

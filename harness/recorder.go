@@ -79,9 +79,11 @@ type Record struct {
 	Delay   time.Duration `json:"delay,omitempty"`
 	// RetryAfter is the server's Retry-After that shaped Delay, if any.
 	RetryAfter time.Duration `json:"retry_after,omitempty"`
-	Serial     uint64        `json:"serial,omitempty"`
-	Session    string        `json:"session,omitempty"`
-	Err        string        `json:"err,omitempty"`
+	// HTTPStatus is the handshake's HTTP status that caused a state change.
+	HTTPStatus int    `json:"http_status,omitempty"`
+	Serial     uint64 `json:"serial,omitempty"`
+	Session    string `json:"session,omitempty"`
+	Err        string `json:"err,omitempty"`
 }
 
 // Recorder collects records from many goroutines. Records are kept in the

@@ -3,11 +3,8 @@ package scenarios
 import (
 	"context"
 	"math"
-	"net"
-	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
 	. "github.com/onsi/ginkgo/v2" //nolint:revive
 	. "github.com/onsi/gomega"    //nolint:revive
 	"github.com/onsi/gomega/gmeasure"
@@ -40,33 +37,12 @@ func collectDelays(ctx context.Context, b client.Backoff, n int, d time.Duration
 	_, err := stack.Apply(ctx, harness.Fault{Kind: harness.FaultProxyDown}, 0)
 	Expect(err).NotTo(HaveOccurred())
 
-	type clientLog struct {
-		mu    sync.Mutex
-		evs   []client.Event
-		dials []time.Time
-	}
-	logs := make([]*clientLog, n)
+	rec := harness.NewRecorder()
 	clients := make([]*client.Client, n)
 	for i := range n {
-		l := &clientLog{}
-		logs[i] = l
-		var nd net.Dialer
 		cfg := fastClient()
 		cfg.Backoff = b
-		cfg.OnEvent = func(ev client.Event) {
-			if ev.Kind == client.EventStateChanged && ev.To == client.StateReconnecting {
-				l.mu.Lock()
-				l.evs = append(l.evs, ev)
-				l.mu.Unlock()
-			}
-		}
-		cfg.Dialer = &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			l.mu.Lock()
-			l.dials = append(l.dials, time.Now())
-			l.mu.Unlock()
-			return nd.DialContext(ctx, network, addr)
-		}}
-		c, err := client.New(stack.URL(faultserver.EchoPath), cfg)
+		c, err := client.New(stack.URL(faultserver.EchoPath), rec.Instrument(i, cfg))
 		Expect(err).NotTo(HaveOccurred())
 		clients[i] = c
 	}
@@ -77,24 +53,16 @@ func collectDelays(ctx context.Context, b client.Backoff, n int, d time.Duration
 	for _, c := range clients {
 		Expect(c.Close(context.WithoutCancel(ctx))).To(Succeed())
 	}
+	// The harness's own pairing of each reconnecting record with the next
+	// dial: the same observations a harness.Run judges.
+	records := rec.Records()
 	var out []delayObs
-	for _, l := range logs {
-		l.mu.Lock()
-		var prev time.Duration
-		for _, ev := range l.evs {
-			o := delayObs{attempt: max(ev.Attempt, 1), prev: prev, scheduled: ev.Delay, observed: -1}
-			prev = ev.Delay
-			for _, t := range l.dials {
-				if t.After(ev.Time) {
-					o.observed = t.Sub(ev.Time)
-					break
-				}
-			}
-			if o.observed >= 0 {
-				out = append(out, o)
+	for i := range n {
+		for _, o := range harness.BackoffObservations(i, records) {
+			if o.Observed >= 0 {
+				out = append(out, delayObs{attempt: max(o.Attempt, 1), prev: o.Prev, scheduled: o.Scheduled, observed: o.Observed})
 			}
 		}
-		l.mu.Unlock()
 	}
 	return out
 }

@@ -3,9 +3,6 @@ package scenarios
 import (
 	"context"
 	"errors"
-	"net"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -18,46 +15,33 @@ import (
 	"github.com/wschaos/wschaos/harness"
 )
 
-// dialLog counts TCP dials and remembers when each started.
-type dialLog struct {
-	n     atomic.Int32
-	mu    sync.Mutex
-	times []time.Time
+// rawClient starts a client with cfg on the stack's echo endpoint, its
+// states and dials recorded in a fresh harness.Recorder.
+func rawClient(stack *harness.Stack, cfg client.Config) (*client.Client, *harness.Recorder) {
+	GinkgoHelper()
+	rec := harness.NewRecorder()
+	c, err := client.New(stack.URL(faultserver.EchoPath), rec.Instrument(0, cfg))
+	Expect(err).NotTo(HaveOccurred())
+	return c, rec
 }
 
-// dialer returns a websocket dialer that records every dial in l.
-func (l *dialLog) dialer() *websocket.Dialer {
-	var nd net.Dialer
-	return &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		l.n.Add(1)
-		l.mu.Lock()
-		l.times = append(l.times, time.Now())
-		l.mu.Unlock()
-		return nd.DialContext(ctx, network, addr)
-	}}
+// reconnecting returns the client's entries into reconnecting.
+func reconnecting(rs []harness.Record) []harness.Record {
+	var out []harness.Record
+	for _, r := range rs {
+		if r.Kind == harness.RecState && r.To == client.StateReconnecting.String() {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
-func (l *dialLog) at(i int) time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.times[i]
-}
-
-// eventLog collects a client's events.
-type eventLog struct {
-	mu  sync.Mutex
-	evs []client.Event
-}
-
-func (e *eventLog) add(ev client.Event) { e.mu.Lock(); e.evs = append(e.evs, ev); e.mu.Unlock() }
-
-func (e *eventLog) reconnecting() []client.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []client.Event
-	for _, ev := range e.evs {
-		if ev.Kind == client.EventStateChanged && ev.To == client.StateReconnecting {
-			out = append(out, ev)
+// dials returns the times of the client's TCP dials.
+func dials(rs []harness.Record) []time.Time {
+	var out []time.Time
+	for _, r := range rs {
+		if r.Kind == harness.RecDial {
+			out = append(out, r.Time)
 		}
 	}
 	return out
@@ -90,12 +74,9 @@ var _ = Describe("Retry-limit exhaustion", Label("exhaustion"), func() {
 	It("makes exactly MaxAttempts attempts against a server that never returns, then hands the queue back", func(ctx SpecContext) {
 		_, err := stack.Apply(ctx, harness.Fault{Kind: harness.FaultProxyDown}, 0)
 		Expect(err).NotTo(HaveOccurred())
-		var dials dialLog
 		cfg := fastClient()
 		cfg.MaxAttempts = 5
-		cfg.Dialer = dials.dialer()
-		c, err := client.New(stack.URL(faultserver.EchoPath), cfg)
-		Expect(err).NotTo(HaveOccurred())
+		c, rec := rawClient(stack, cfg)
 		queued := []client.Outbound{
 			{Type: websocket.TextMessage, Data: []byte("one")},
 			{Type: websocket.TextMessage, Data: []byte("two")},
@@ -106,11 +87,11 @@ var _ = Describe("Retry-limit exhaustion", Label("exhaustion"), func() {
 		}
 		waitFailed(c, 5*time.Second)
 
-		Expect(dials.n.Load()).To(Equal(int32(5)), "TCP dials")
+		Expect(dials(rec.Records())).To(HaveLen(5), "TCP dials")
 		Expect(c.Stats().Attempts).To(Equal(uint64(5)))
 		var le *client.LimitError
 		Expect(errors.As(c.Err(), &le)).To(BeTrue(), "terminal error %v", c.Err())
-		Expect(le.Limit).To(Equal("max attempts"))
+		Expect(le.Kind).To(Equal(client.LimitMaxAttempts))
 		Expect(le.Attempts).To(Equal(5))
 		Expect(c.Err().Error()).To(ContainSubstring("max attempts"))
 		Expect(c.Undelivered()).To(Equal(queued), "every queued message handed back, in order")
@@ -131,7 +112,7 @@ var _ = Describe("Retry-limit exhaustion", Label("exhaustion"), func() {
 		took := time.Since(start)
 		var le *client.LimitError
 		Expect(errors.As(c.Err(), &le)).To(BeTrue())
-		Expect(le.Limit).To(Equal("max elapsed"))
+		Expect(le.Kind).To(Equal(client.LimitMaxElapsed))
 		Expect(le.Elapsed).To(BeNumerically("<=", 300*time.Millisecond))
 		Expect(le.Attempts).To(BeNumerically(">=", 2))
 		// It fails before the delay that would overrun the budget, so it never
@@ -143,37 +124,32 @@ var _ = Describe("Retry-limit exhaustion", Label("exhaustion"), func() {
 
 	It("honours Retry-After on a 503 within the cap", func(ctx SpecContext) {
 		Expect(stack.Server().RejectHandshakes(faultserver.RejectSpec{Count: 1, Status: 503, RetryAfter: time.Second})).To(Succeed())
-		var dials dialLog
-		var evs eventLog
 		cfg := fastClient()
 		cfg.Backoff.Cap = 2 * time.Second
-		cfg.Dialer, cfg.OnEvent = dials.dialer(), evs.add
-		c, err := client.New(stack.URL(faultserver.EchoPath), cfg)
-		Expect(err).NotTo(HaveOccurred())
+		c, rec := rawClient(stack, cfg)
 		DeferCleanup(func(ctx SpecContext) { Expect(c.Close(ctx)).To(Succeed()) })
 		Expect(c.WaitFor(ctx, client.StateConnected)).To(Succeed())
 
-		rc := evs.reconnecting()
+		rs := rec.Records()
+		rc := reconnecting(rs)
 		Expect(rc).To(HaveLen(1))
 		Expect(rc[0].HTTPStatus).To(Equal(503))
 		Expect(rc[0].RetryAfter).To(Equal(time.Second))
 		Expect(rc[0].Delay).To(BeNumerically(">=", time.Second), "without Retry-After the delay would be < 20ms")
-		Expect(dials.n.Load()).To(Equal(int32(2)))
-		Expect(dials.at(1).Sub(dials.at(0))).To(BeNumerically(">=", time.Second))
+		ds := dials(rs)
+		Expect(ds).To(HaveLen(2))
+		Expect(ds[1].Sub(ds[0])).To(BeNumerically(">=", time.Second))
 	}, SpecTimeout(15*time.Second))
 
 	It("stops at once on a fatal handshake status", func(ctx SpecContext) {
 		Expect(stack.Server().RejectHandshakes(faultserver.RejectSpec{Status: 401})).To(Succeed())
-		var dials dialLog
 		cfg := fastClient()
 		cfg.MaxAttempts = 10
-		cfg.Dialer = dials.dialer()
 		start := time.Now()
-		c, err := client.New(stack.URL(faultserver.EchoPath), cfg)
-		Expect(err).NotTo(HaveOccurred())
+		c, rec := rawClient(stack, cfg)
 		waitFailed(c, 5*time.Second)
 		Expect(time.Since(start)).To(BeNumerically("<", time.Second))
-		Expect(dials.n.Load()).To(Equal(int32(1)), "no retry after 401")
+		Expect(dials(rec.Records())).To(HaveLen(1), "no retry after 401")
 		var fe *client.FatalError
 		Expect(errors.As(c.Err(), &fe)).To(BeTrue(), "terminal error %v", c.Err())
 		Expect(fe.HTTPStatus).To(Equal(401))

@@ -63,10 +63,8 @@ var _ = Describe("External Toxiproxy", Label("external"), func() {
 		_, err := stack.Apply(ctx, harness.Fault{Kind: harness.FaultDrop}, 0)
 		Expect(errors.Is(err, harness.ErrNeedsServer)).To(BeTrue())
 
-		var evs eventLog
-		cfg := fastClient()
-		cfg.OnEvent = evs.add
-		c, err := client.Dial(ctx, stack.URL(""), cfg)
+		rec := harness.NewRecorder()
+		c, err := client.Dial(ctx, stack.URL(""), rec.Instrument(0, fastClient()))
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func(ctx SpecContext) { Expect(c.Close(ctx)).To(Succeed()) })
 		undo, err := stack.Apply(ctx, harness.Fault{Kind: harness.FaultProxyDown}, 0)
@@ -74,6 +72,6 @@ var _ = Describe("External Toxiproxy", Label("external"), func() {
 		Eventually(c.State).WithContext(ctx).Should(Equal(client.StateReconnecting))
 		Expect(undo(ctx)).To(Succeed())
 		Expect(c.WaitFor(ctx, client.StateConnected)).To(Succeed())
-		Expect(evs.reconnecting()).NotTo(BeEmpty())
+		Expect(reconnecting(rec.Records())).NotTo(BeEmpty())
 	}, SpecTimeout(30*time.Second))
 })
