@@ -11,4 +11,11 @@
 //   - [Builtins] and [Builtin] list and read the scenarios embedded from
 //     internal/scenario/builtin.
 //   - [Scenario.Short] scales a scenario down for CI.
+//   - [Scenario.Override] applies the CLI's stack flags, judged by the same
+//     rules as the file's stack section; [Scenario.Plan] turns the result
+//     into a validated harness.Plan.
+//
+// Faults are decoded straight into the harness's registered kinds
+// (package harness/fault) and validated there, once, with the rules the
+// fault server enforces; an error names the attribute's line and column.
 package scenario
