@@ -12,12 +12,10 @@
 //     external Target) behind a Toxiproxy proxy. [Stack.URL] is what clients
 //     dial; [Stack.Apply] injects one [Fault]; [Stack.RunTimeline] plays a
 //     [Timeline].
-//   - [CheckMessages] (Jepsen total-queue semantics, duplicates are
-//     failures; a message is lost only if the system took it on and it
-//     vanished silently, while what a client that failed or closed was
-//     still owed is abandoned, see [MessageCounts]) and [CheckTiming]
-//     (recovery, uptime, backoff) work on any []Record, so hand-made
-//     histories test them.
+//   - Records and checkers ([Record], [Recorder], [CheckMessages],
+//     [CheckTiming], [BackoffObservation.Judge]) live in package
+//     harness/history, which raw-client specs use without the engine; the
+//     names here are aliases of those, kept for callers.
 //   - Package harness/stats holds the KS tests and the backoff oracle.
 //
 // Seeds: [Plan.Seed] seeds the fault server and each client's backoff
@@ -47,6 +45,6 @@
 // embedded mode silences zerolog's global logger in init (the bandwidth toxic
 // logs through it) and gives each server a private prometheus registry.
 //
-// Concurrency: Stack, Recorder and FaultLog are safe for concurrent use. Run
+// Concurrency: Stack, Recorder (history.Recorder) and FaultLog are safe for concurrent use. Run
 // calls the Progress callback from one goroutine at a time.
 package harness

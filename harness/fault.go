@@ -10,9 +10,10 @@ import (
 )
 
 // FaultKind names a fault kind of the registry in package
-// [github.com/wschaos/wschaos/harness/fault]. The constants below are the
-// kinds' canonical names, kept for callers of the flat [Fault] form.
-type FaultKind string
+// [github.com/wschaos/wschaos/harness/fault]: an alias of [fault.Kind],
+// kept so the older name stays valid. The constants below are the kinds'
+// canonical names, kept for callers of the flat [Fault] form.
+type FaultKind = fault.Kind
 
 // Network faults, applied on the Toxiproxy proxy in front of the server.
 // Each is documented on its type in package fault.
@@ -45,24 +46,6 @@ const (
 	StreamUpstream   = string(fault.StreamUpstream)   // client to server
 	StreamDownstream = string(fault.StreamDownstream) // server to client
 )
-
-func (k FaultKind) tags() fault.Tags {
-	in, _ := fault.Lookup(string(k))
-	return in.Tags
-}
-
-// IsNetwork reports whether k is applied on the Toxiproxy proxy.
-func (k FaultKind) IsNetwork() bool { return k.tags().Has(fault.Network) }
-
-// IsServer reports whether k is a fault-server action.
-func (k FaultKind) IsServer() bool { return k.tags().Has(fault.Server) }
-
-// IsOutage reports whether k makes the service unavailable while it lasts.
-// Uptime "excluding injected outages" leaves these windows out.
-func (k FaultKind) IsOutage() bool { return k.tags().Has(fault.Outage) }
-
-// IsInstant reports whether k is a one-shot action with nothing to undo.
-func (k FaultKind) IsInstant() bool { return k.tags().Has(fault.Instant) }
 
 // Kinds lists every registered fault kind, network kinds first.
 func Kinds() []FaultKind {
@@ -129,7 +112,7 @@ func (f Fault) Name() string {
 }
 
 // Tags implements fault.Fault.
-func (f Fault) Tags() fault.Tags { return f.Kind.tags() }
+func (f Fault) Tags() fault.Tags { return f.Kind.Tags() }
 
 // NeedsDuration implements fault.Fault.
 func (f Fault) NeedsDuration() bool {

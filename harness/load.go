@@ -11,12 +11,11 @@ import (
 	"time"
 
 	"github.com/wschaos/wschaos/client"
+	"github.com/wschaos/wschaos/harness/history"
 )
 
 // serverName is the sender/receiver name of the server side.
 const serverName = "server"
-
-func clientName(i int) string { return "client-" + strconv.Itoa(i) }
 
 // channelName names client's k-th channel in run runID. The run id keeps
 // runs apart on one target server: without it two runs would attach the
@@ -142,7 +141,7 @@ func sessionConfig(base client.Config, window int, idx int, rec *Recorder, m *me
 	cfg := base
 	cfg.OnEvent = func(ev client.Event) { onEvent(rec, idx, m, ev) }
 	cfg.Rand = m.rnd // never base.Rand: a source must not be shared between clients
-	cfg.Dialer = recordingDialer(base.Dialer, func() {
+	cfg.Dialer = history.RecordingDialer(base.Dialer, func() {
 		if idx >= 0 {
 			rec.Add(Record{Kind: RecDial, Client: idx})
 		}
@@ -177,7 +176,7 @@ func onEvent(rec *Recorder, idx int, m *member, ev client.Event) {
 	m.mu.Lock()
 	switch ev.Kind {
 	case client.EventStateChanged:
-		r = stateRecord(idx, ev)
+		r = history.StateRecord(idx, ev)
 		if ev.Err != nil && (ev.To == client.StateFailed) {
 			m.info.Err = ev.Err.Error()
 		}

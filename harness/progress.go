@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/wschaos/wschaos/client"
-	"github.com/wschaos/wschaos/harness/stats"
 )
 
 // startProgress calls RunOptions.Progress on a ticker until the returned
@@ -56,29 +55,6 @@ func (r *runner) report() {
 	p.InFlight = r.inFlight()
 	p.Faults = r.flog.Active()
 	r.opts.Progress(p)
-}
-
-// BackoffJudgement is how the harness judges one backoff observation.
-type BackoffJudgement struct {
-	// Lo and Hi bound the delay the configured distribution allows.
-	Lo, Hi time.Duration
-	// InRange: the scheduled delay is on the distribution's support (not
-	// asked of delays shaped by Retry-After), and the dial, when observed,
-	// came no earlier than the schedule and at most BackoffSlack after it.
-	InRange bool
-}
-
-// Judge is the one rule for a backoff violation: a scheduled delay off the
-// distribution's support, an observed dial more than BackoffSlack after it,
-// or a dial before the scheduled delay. Delays shaped by Retry-After are
-// judged only on the last two.
-func (o BackoffObservation) Judge(b client.Backoff) BackoffJudgement {
-	d := stats.BackoffDist(b, max(o.Attempt, 1), o.Prev)
-	ok := o.RetryAfter || d.Contains(o.Scheduled, time.Millisecond)
-	if o.Observed >= 0 {
-		ok = ok && o.Observed >= o.Scheduled-time.Millisecond && o.Observed <= o.Scheduled+BackoffSlack
-	}
-	return BackoffJudgement{Lo: d.Lo, Hi: d.Hi, InRange: ok}
 }
 
 // backoffViolations counts the observations Judge finds out of range.

@@ -3,7 +3,9 @@ package harness
 import (
 	"time"
 
+	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/harness/history"
 	"github.com/wschaos/wschaos/harness/stats"
 )
 
@@ -71,11 +73,8 @@ type Summary struct {
 	BackoffViolations int `json:"backoff_violations"`
 }
 
-// BackoffSlack is the dial overhead allowed between a scheduled reconnect
-// delay and the observed dial before it counts as a violation. The overhead
-// measured on a loaded 2-core machine stays under 20ms at p99 (see the
-// backoff scenarios); 100ms leaves room for -race and parallel specs.
-const BackoffSlack = 100 * time.Millisecond
+// BackoffSlack is [history.BackoffSlack], kept under its older name.
+const BackoffSlack = history.BackoffSlack
 
 // ClientResult is one load client's outcome.
 type ClientResult struct {
@@ -121,9 +120,9 @@ func summarize(r *Result) {
 		s.Attempts += c.Attempts
 		s.Reconnects += c.Reconnects
 		switch c.FinalState {
-		case stateFailed:
+		case client.StateFailed.String():
 			s.FailedClients++
-		case stateConnected:
+		case client.StateConnected.String():
 			s.ConnectedClients++
 		}
 	}

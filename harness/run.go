@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wschaos/wschaos/client"
+	"github.com/wschaos/wschaos/harness/history"
 )
 
 // Run executes plan: it starts a stack, connects the load, plays the
@@ -143,7 +144,7 @@ func (r *runner) connect(ctx context.Context) error {
 	r.agent = agent
 	r.phaseMu.Unlock()
 	for i := range ld.Clients {
-		m := &member{index: i, name: clientName(i), next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, i)}
+		m := &member{index: i, name: history.ClientName(i), next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, i)}
 		m.info.Index = i
 		for k := range ld.Channels {
 			m.channels = append(m.channels, channelName(r.id, i, k))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wschaos/wschaos/harness/fault"
+	"github.com/wschaos/wschaos/harness/history"
 )
 
 // Step places one fault in time: applied At after the run starts and undone
@@ -64,23 +65,9 @@ func (t Timeline) HasServerFaults() bool {
 	return slices.ContainsFunc(t, func(s Step) bool { return s.Fault.Tags().Has(fault.Server) })
 }
 
-// FaultEntry is one applied fault in the fault log.
-type FaultEntry struct {
-	Step  int         `json:"step"`
-	Fault fault.Fault `json:"fault"`
-	// Start and End are when the fault was applied and undone (End equals
-	// Start for instant faults; zero if it was never undone).
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end,omitzero"`
-	// Toxics names the Toxiproxy toxics added for it.
-	Toxics []string `json:"toxics,omitempty"`
-	Err    string   `json:"err,omitempty"`
-}
-
-// Active reports whether the fault was in force at t.
-func (e FaultEntry) Active(t time.Time) bool {
-	return !t.Before(e.Start) && (e.End.IsZero() || t.Before(e.End) || (t.Equal(e.End) && e.End.Equal(e.Start)))
-}
+// FaultEntry is one applied fault in the fault log: an alias of
+// [history.FaultEntry], where the timing checker reads it.
+type FaultEntry = history.FaultEntry
 
 // FaultLog records applied faults; safe for concurrent use.
 type FaultLog struct {

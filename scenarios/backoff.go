@@ -13,6 +13,7 @@ import (
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/faultserver"
 	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/harness/history"
 	"github.com/wschaos/wschaos/harness/stats"
 )
 
@@ -37,7 +38,7 @@ func collectDelays(ctx context.Context, b client.Backoff, n int, d time.Duration
 	_, err := stack.Apply(ctx, harness.Fault{Kind: harness.FaultProxyDown}, 0)
 	Expect(err).NotTo(HaveOccurred())
 
-	rec := harness.NewRecorder()
+	rec := history.NewRecorder()
 	clients := make([]*client.Client, n)
 	for i := range n {
 		cfg := fastClient()
@@ -58,7 +59,7 @@ func collectDelays(ctx context.Context, b client.Backoff, n int, d time.Duration
 	records := rec.Records()
 	var out []delayObs
 	for i := range n {
-		for _, o := range harness.BackoffObservations(i, records) {
+		for _, o := range history.BackoffObservations(i, records) {
 			if o.Observed >= 0 {
 				out = append(out, delayObs{attempt: max(o.Attempt, 1), prev: o.Prev, scheduled: o.Scheduled, observed: o.Observed})
 			}

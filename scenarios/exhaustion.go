@@ -13,23 +13,24 @@ import (
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/faultserver"
 	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/harness/history"
 )
 
 // rawClient starts a client with cfg on the stack's echo endpoint, its
-// states and dials recorded in a fresh harness.Recorder.
-func rawClient(stack *harness.Stack, cfg client.Config) (*client.Client, *harness.Recorder) {
+// states and dials recorded in a fresh history.Recorder.
+func rawClient(stack *harness.Stack, cfg client.Config) (*client.Client, *history.Recorder) {
 	GinkgoHelper()
-	rec := harness.NewRecorder()
+	rec := history.NewRecorder()
 	c, err := client.New(stack.URL(faultserver.EchoPath), rec.Instrument(0, cfg))
 	Expect(err).NotTo(HaveOccurred())
 	return c, rec
 }
 
 // reconnecting returns the client's entries into reconnecting.
-func reconnecting(rs []harness.Record) []harness.Record {
-	var out []harness.Record
+func reconnecting(rs []history.Record) []history.Record {
+	var out []history.Record
 	for _, r := range rs {
-		if r.Kind == harness.RecState && r.To == client.StateReconnecting.String() {
+		if r.Kind == history.RecState && r.To == client.StateReconnecting.String() {
 			out = append(out, r)
 		}
 	}
@@ -37,10 +38,10 @@ func reconnecting(rs []harness.Record) []harness.Record {
 }
 
 // dials returns the times of the client's TCP dials.
-func dials(rs []harness.Record) []time.Time {
+func dials(rs []history.Record) []time.Time {
 	var out []time.Time
 	for _, r := range rs {
-		if r.Kind == harness.RecDial {
+		if r.Kind == history.RecDial {
 			out = append(out, r.Time)
 		}
 	}

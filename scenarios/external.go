@@ -12,6 +12,7 @@ import (
 
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/harness/history"
 	"github.com/wschaos/wschaos/internal/wstest"
 )
 
@@ -63,7 +64,7 @@ var _ = Describe("External Toxiproxy", Label("external"), func() {
 		_, err := stack.Apply(ctx, harness.Fault{Kind: harness.FaultDrop}, 0)
 		Expect(errors.Is(err, harness.ErrNeedsServer)).To(BeTrue())
 
-		rec := harness.NewRecorder()
+		rec := history.NewRecorder()
 		c, err := client.Dial(ctx, stack.URL(""), rec.Instrument(0, fastClient()))
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func(ctx SpecContext) { Expect(c.Close(ctx)).To(Succeed()) })

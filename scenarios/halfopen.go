@@ -9,6 +9,7 @@ import (
 
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/harness/history"
 )
 
 // detections returns, per client, the time from start to its first loss of
@@ -17,7 +18,7 @@ func detections(res *harness.Result, start time.Time) []time.Duration {
 	var out []time.Duration
 	for _, c := range res.Clients {
 		for _, r := range res.Records {
-			if r.Kind == harness.RecState && r.Client == c.Index && r.From == client.StateConnected.String() && !r.Time.Before(start) {
+			if r.Kind == history.RecState && r.Client == c.Index && r.From == client.StateConnected.String() && !r.Time.Before(start) {
 				out = append(out, r.Time.Sub(start))
 				break
 			}

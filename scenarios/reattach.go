@@ -10,6 +10,7 @@ import (
 
 	"github.com/wschaos/wschaos/faultserver"
 	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/harness/history"
 )
 
 // reattachRun runs 2 clients with 3 channels each through tl, keeping the
@@ -48,7 +49,7 @@ func expectReattached(res *harness.Result, faultAt time.Time) {
 			Expect(attaches).NotTo(BeEmpty(), "client %d re-attached %s after the fault", c.Index, ch)
 			var serials []uint64
 			for _, r := range res.Records {
-				if r.Kind == harness.RecDeliver && r.Client == c.Index && r.Channel == ch {
+				if r.Kind == history.RecDeliver && r.Client == c.Index && r.Channel == ch {
 					serials = append(serials, r.Serial)
 				}
 			}

@@ -1,7 +1,8 @@
-package harness
+package history
 
 import (
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -123,3 +124,7 @@ func (r *Recorder) Records() []Record {
 	slices.SortStableFunc(out, func(a, b Record) int { return a.Time.Compare(b.Time) })
 	return out
 }
+
+// ClientName is the name load client i goes by in Sender and Receiver
+// ("client-3"); the server side is "server".
+func ClientName(i int) string { return "client-" + strconv.Itoa(i) }

@@ -1,4 +1,4 @@
-package harness
+package history
 
 import (
 	"slices"
@@ -35,9 +35,9 @@ type StateSpan struct {
 
 // RecoverySample is one client's recovery from one fault.
 type RecoverySample struct {
-	Client int       `json:"client"`
-	Step   int       `json:"step"`
-	Fault  FaultKind `json:"fault"`
+	Client int        `json:"client"`
+	Step   int        `json:"step"`
+	Fault  fault.Kind `json:"fault"`
 	// FaultEnd is when the fault was undone (applied, for instant faults).
 	FaultEnd time.Time `json:"fault_end"`
 	// Connected is FaultEnd to connected again; Reattached is FaultEnd to
@@ -251,7 +251,7 @@ func recoveries(in TimingInput, ready, conn []interval) (out []RecoverySample, u
 		if end.IsZero() {
 			end = in.End
 		}
-		s := RecoverySample{Step: e.Step, Fault: FaultKind(e.Fault.Name()), FaultEnd: end, Reattached: max(iv.a.Sub(end), 0)}
+		s := RecoverySample{Step: e.Step, Fault: fault.Kind(e.Fault.Name()), FaultEnd: end, Reattached: max(iv.a.Sub(end), 0)}
 		s.Connected = s.Reattached
 		for _, c := range conn {
 			if !c.a.Before(gap.a) && !c.a.After(iv.a) {

@@ -1,4 +1,4 @@
-package harness
+package history
 
 import (
 	"cmp"
@@ -179,7 +179,7 @@ func CheckMessages(recs []Record, end time.Time) MessageReport {
 				q.firsts = append(q.firsts, delivery{sender: r.Sender, index: r.Index, id: r.ID})
 			}
 		case RecState:
-			name := clientName(r.Client)
+			name := ClientName(r.Client)
 			if r.Client >= 0 && (r.To == stateFailed || r.To == stateClosed) && !end.IsZero() &&
 				!r.Time.After(end) && ended[name].IsZero() {
 				ended[name] = r.Time

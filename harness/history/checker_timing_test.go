@@ -1,6 +1,7 @@
-package harness
+package history
 
 import (
+	"github.com/wschaos/wschaos/harness/fault"
 	"math"
 	"testing"
 	"time"
@@ -46,7 +47,7 @@ func outageHistory() (*timingHistory, TimingInput) {
 	h.attach(2350, 0, "b")
 	in := TimingInput{
 		Start: h.at(0), End: h.at(4000), Clients: 1, Channels: 2,
-		Faults: []FaultEntry{{Step: 0, Fault: Fault{Kind: FaultProxyDown}, Start: h.at(1000), End: h.at(2000)}},
+		Faults: []FaultEntry{{Step: 0, Fault: fault.ProxyDown{}, Start: h.at(1000), End: h.at(2000)}},
 	}
 	return h, in
 }
@@ -105,7 +106,7 @@ func TestCheckTimingUndisturbed(t *testing.T) {
 	h.state(3510, 0, "reconnecting", "connecting", 1, 0)
 	h.state(3520, 0, "connecting", "connected", 1, 0)
 	in := TimingInput{Start: h.at(0), End: h.at(4000), Clients: 1, Grace: time.Second,
-		Faults: []FaultEntry{{Fault: Fault{Kind: FaultLatency, Latency: Duration(time.Millisecond)}, Start: h.at(100), End: h.at(500)}}}
+		Faults: []FaultEntry{{Fault: fault.Latency{Latency: fault.Duration(time.Millisecond)}, Start: h.at(100), End: h.at(500)}}}
 	rep := CheckTiming(in, h.recs)
 	if len(rep.Recovery) != 0 || rep.Unrecovered != 0 {
 		t.Fatalf("recovery = %+v, unrecovered %d", rep.Recovery, rep.Unrecovered)
@@ -123,7 +124,7 @@ func TestCheckTimingInstantFault(t *testing.T) {
 	h.state(1053, 0, "reconnecting", "connecting", 1, 0)
 	h.state(1060, 0, "connecting", "connected", 1, 0)
 	in := TimingInput{Start: h.at(0), End: h.at(2000), Clients: 1,
-		Faults: []FaultEntry{{Fault: Fault{Kind: FaultDrop}, Start: h.at(1000), End: h.at(1000)}}}
+		Faults: []FaultEntry{{Fault: fault.Drop{}, Start: h.at(1000), End: h.at(1000)}}}
 	rep := CheckTiming(in, h.recs)
 	if len(rep.Recovery) != 1 || rep.Recovery[0].Connected != 60*time.Millisecond {
 		t.Fatalf("recovery = %+v, want one sample of 60ms", rep.Recovery)
@@ -134,10 +135,10 @@ func TestCheckTimingInstantFault(t *testing.T) {
 // that started last before it (the outage), not also to the latency window.
 func TestCheckTimingOverlappingFaultsCountOnce(t *testing.T) {
 	h, in := outageHistory()
-	in.Faults = append([]FaultEntry{{Step: 1, Fault: Fault{Kind: FaultLatency, Latency: Duration(time.Millisecond)},
+	in.Faults = append([]FaultEntry{{Step: 1, Fault: fault.Latency{Latency: fault.Duration(time.Millisecond)},
 		Start: h.at(200), End: h.at(2500)}}, in.Faults...)
 	rep := CheckTiming(in, h.recs)
-	if len(rep.Recovery) != 1 || rep.Recovery[0].Fault != FaultProxyDown || rep.Recovery[0].Reattached != 350*time.Millisecond {
+	if len(rep.Recovery) != 1 || rep.Recovery[0].Fault != "proxy_down" || rep.Recovery[0].Reattached != 350*time.Millisecond {
 		t.Fatalf("recovery = %+v, want one proxy_down sample of 350ms", rep.Recovery)
 	}
 }

@@ -1,4 +1,4 @@
-package harness
+package history
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 // Instrument returns cfg with hooks that record client idx's state changes
 // (RecState, with attempt, delay, Retry-After and HTTP status) and TCP
-// dials (RecDial) in r, the way [Run] records its load clients. It is for
+// dials (RecDial) in r, the way the harness's Run records its load clients. It is for
 // specs that drive raw clients: they judge the records with the same
 // checkers ([BackoffObservations], [BackoffObservation.Judge]) instead of
 // keeping logs of their own. cfg.OnEvent, if set, still runs after the
@@ -21,18 +21,20 @@ func (r *Recorder) Instrument(idx int, cfg client.Config) client.Config {
 	next := cfg.OnEvent
 	cfg.OnEvent = func(ev client.Event) {
 		if ev.Kind == client.EventStateChanged {
-			r.Add(stateRecord(idx, ev))
+			r.Add(StateRecord(idx, ev))
 		}
 		if next != nil {
 			next(ev)
 		}
 	}
-	cfg.Dialer = recordingDialer(cfg.Dialer, func() { r.Add(Record{Kind: RecDial, Client: idx}) })
+	cfg.Dialer = RecordingDialer(cfg.Dialer, func() { r.Add(Record{Kind: RecDial, Client: idx}) })
 	return cfg
 }
 
-// recordingDialer copies base (nil: defaults) with a dial hook and no proxy.
-func recordingDialer(base *websocket.Dialer, onDial func()) *websocket.Dialer {
+// RecordingDialer copies base (nil: defaults) with onDial called before
+// every TCP dial and no proxy (loopback only): the dialer [Recorder.Instrument]
+// and the harness's load install.
+func RecordingDialer(base *websocket.Dialer, onDial func()) *websocket.Dialer {
 	var d websocket.Dialer
 	if base != nil {
 		d = *base
@@ -46,8 +48,8 @@ func recordingDialer(base *websocket.Dialer, onDial func()) *websocket.Dialer {
 	return &d
 }
 
-// stateRecord is the record of a state change event of client idx.
-func stateRecord(idx int, ev client.Event) Record {
+// StateRecord is the record of a state change event of client idx.
+func StateRecord(idx int, ev client.Event) Record {
 	r := Record{Time: ev.Time, Kind: RecState, Client: idx, Channel: ev.Channel, From: ev.From.String(), To: ev.To.String(),
 		Attempt: ev.Attempt, Delay: ev.Delay, RetryAfter: ev.RetryAfter, HTTPStatus: ev.HTTPStatus}
 	if ev.Err != nil {
