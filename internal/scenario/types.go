@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/wschaos/wschaos/client"
+	"github.com/wschaos/wschaos/harness"
 	"github.com/wschaos/wschaos/harness/fault"
 	"github.com/wschaos/wschaos/internal/slo"
 )
@@ -144,13 +145,15 @@ type Pos struct {
 	Column int
 }
 
-// Defaults applied to zero load fields.
+// Defaults applied to zero load fields. Each is the harness's own default
+// (written once, in package harness), named here for scenario-file callers;
+// only the short-run time scale is the file format's own.
 const (
-	DefaultClients     = 4
-	DefaultChannels    = 2
-	DefaultUp          = 5.0
-	DefaultDown        = 5.0
-	DefaultMessageSize = 64
+	DefaultClients     = harness.DefaultClients
+	DefaultChannels    = harness.DefaultChannels
+	DefaultUp          = harness.DefaultRate
+	DefaultDown        = harness.DefaultRate
+	DefaultMessageSize = harness.DefaultMessageSize
 	DefaultTimeScale   = 0.5
-	DefaultProxy       = "wschaos_session"
+	DefaultProxy       = harness.DefaultProxyName
 )
