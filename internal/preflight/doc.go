@@ -19,7 +19,7 @@
 // /usr/bin/time -f %M, of `wschaos run` all-embedded, 2 channels, 1
 // message/s each way, one 3 s restart; three runs each):
 //
-//	20 clients, 15 s:  34.4, 35.5, 34.3 MiB  (mean 34.4 MiB)
+//	20 clients, 15 s:  33.4, 35.5, 34.3 MiB  (mean 34.4 MiB)
 //	200 clients, 15 s: 164.8, 158.0, 153.4 MiB (mean 158.7 MiB)
 //	200 clients, 30 s: 194.9, 219.0 MiB (two runs, mean 207.0 MiB)
 //
