@@ -108,13 +108,24 @@ func Check(n Need, o Options) (Report, error) {
 		return r, fdErr
 	}
 	r.MemAvailable = avail
-	switch {
-	case fdErr != nil:
+	if fdErr != nil {
 		return r, fdErr
-	case float64(n.Memory) > MemRefuseFactor*float64(avail):
-		return r, &LimitError{Limit: "MemAvailable", Need: n.Memory, Have: avail, Plan: n}
-	case n.Memory > avail:
-		warn(fmt.Sprintf("memory estimate %s exceeds MemAvailable %s; the run may swap or be killed", mib(n.Memory), mib(avail)))
 	}
-	return r, nil
+	w, err := judgeMemory(n, avail)
+	if w != "" {
+		warn(w)
+	}
+	return r, err
+}
+
+// judgeMemory refuses an estimate past MemRefuseFactor x avail and warns
+// about one past avail.
+func judgeMemory(n Need, avail uint64) (warning string, err error) {
+	switch {
+	case float64(n.Memory) > MemRefuseFactor*float64(avail):
+		return "", &LimitError{Limit: "MemAvailable", Need: n.Memory, Have: avail, Plan: n}
+	case n.Memory > avail:
+		return fmt.Sprintf("memory estimate %s exceeds MemAvailable %s; the run may swap or be killed", mib(n.Memory), mib(avail)), nil
+	}
+	return "", nil
 }

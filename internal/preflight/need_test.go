@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,5 +125,37 @@ func TestCheckMemory(t *testing.T) {
 	var le *LimitError
 	if !errors.As(err, &le) || !errors.Is(err, ErrInsufficient) || le.Limit != "MemAvailable" || le.Need != 1<<62 {
 		t.Fatalf("huge plan: %v; want a MemAvailable LimitError", err)
+	}
+}
+
+func TestJudgeMemory(t *testing.T) {
+	const avail = 1000 << 20
+	cases := []struct {
+		mem           uint64
+		warn, refused bool
+	}{
+		{avail, false, false},
+		{avail + 1, true, false},
+		{avail * 3 / 2, true, false},
+		{avail*3/2 + 1, false, true},
+	}
+	for _, c := range cases {
+		n := Compute(Layout{Clients: 4000, Messages: 1, EmbeddedToxiproxy: true, LocalServer: true})
+		n.Memory = c.mem
+		w, err := judgeMemory(n, avail)
+		if (w != "") != c.warn || (err != nil) != c.refused {
+			t.Fatalf("memory %d of %d: warning %q, err %v; want warn %v, refused %v", c.mem, uint64(avail), w, err, c.warn, c.refused)
+		}
+		if c.refused {
+			var le *LimitError
+			if !errors.As(err, &le) || !errors.Is(err, ErrInsufficient) || le.Need != c.mem || le.Have != avail {
+				t.Fatalf("refusal %v: want a LimitError with need and have", err)
+			}
+			for _, want := range []string{"MemAvailable is 1000 MiB", "4000 clients", "wschaos serve", "--skip-preflight"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("%q lacks %q", err, want)
+				}
+			}
+		}
 	}
 }
