@@ -7,7 +7,10 @@ const (
 	// FDMargin covers what does not scale with clients: the fault server's,
 	// the proxy's and the admin listeners, the embedded Toxiproxy's API,
 	// stdio, report files, the runtime's epoll and pipe, and sockets of a
-	// reconnect still closing while the next one dials.
+	// reconnect still closing while the next one dials. Measured: a 200-client
+	// all-embedded run (with a restart) peaks at 817 open descriptors in
+	// /proc/PID/fd, 200 x 4 + 2 for the agent + 15 fixed, so 64 leaves about
+	// 50 for churn.
 	FDMargin = 64
 )
 
