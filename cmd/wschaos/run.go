@@ -66,7 +66,8 @@ Progress goes to stderr (a live status line on a terminal, a line every few
 seconds otherwise); the SLO table goes to stdout.
 
 Exit status: 0 every SLO held, 1 an SLO failed (or the run could not
-complete), 2 usage or configuration error (bad flag, invalid scenario).`,
+complete), 2 usage or configuration error (bad flag, invalid scenario, or a
+plan this process cannot fit: see Preflight).`,
 		Example: `  wschaos run                                  # the default scenario
   wschaos run --list                           # built-in scenarios
   wschaos run server-restart --short           # a built-in, scaled down for CI
