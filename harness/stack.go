@@ -340,3 +340,18 @@ func hostIsLoopback(hostport string) bool {
 	}
 	return faultserver.IsLoopbackHost(strings.Trim(h, "[]"))
 }
+
+// EmbeddedToxiproxy reports whether a [Stack] built from o runs Toxiproxy in
+// this process (and so holds its accept and dial sockets here), resolving
+// [ToxiproxyAuto] against $TOXIPROXY_URL as [NewStack] does.
+func (o StackOptions) EmbeddedToxiproxy() bool {
+	switch {
+	case o.Toxiproxy == ToxiproxyEmbedded || o.ToxiproxyURL == string(ToxiproxyEmbedded):
+		return true
+	case o.ToxiproxyURL != "":
+		return false
+	case o.Toxiproxy == ToxiproxyAuto:
+		return os.Getenv(EnvToxiproxyURL) == ""
+	}
+	return false
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wschaos/wschaos/harness"
+	"github.com/wschaos/wschaos/internal/preflight"
 	"github.com/wschaos/wschaos/internal/report"
 	"github.com/wschaos/wschaos/internal/scenario"
 )
@@ -22,6 +24,7 @@ import (
 // runFlags are the options of `wschaos run`.
 type runFlags struct {
 	list, short, check, quiet bool
+	skipPreflight             bool
 	seed                      uint64
 	jsonPath, junitPath       string
 	htmlPath                  string
@@ -49,11 +52,22 @@ error (exit 2).
 
 FILE is a scenario file (docs/SCENARIO.md); NAME is a built-in (see --list).
 
+Preflight: before connecting anything, run computes the file descriptors the
+plan needs in this process (per client: its socket; with the in-process
+Toxiproxy its accept and dial sockets; with the local fault server its accept
+socket; plus a fixed margin) and an estimate of its memory, raises the soft
+RLIMIT_NOFILE to the hard limit, and refuses (exit 2) a plan that cannot fit,
+naming the limit, the need and how to raise it (ulimit -n, LimitNOFILE, or
+split the stack: "wschaos serve" and a toxiproxy-server as separate
+processes). Memory past MemAvailable warns; 1.5x past it refuses. --check
+prints the need; --skip-preflight skips it all.
+
 Progress goes to stderr (a live status line on a terminal, a line every few
 seconds otherwise); the SLO table goes to stdout.
 
 Exit status: 0 every SLO held, 1 an SLO failed (or the run could not
-complete), 2 usage or configuration error (bad flag, invalid scenario).`,
+complete), 2 usage or configuration error (bad flag, invalid scenario, or a
+plan this process cannot fit: see Preflight).`,
 		Example: `  wschaos run                                  # the default scenario
   wschaos run --list                           # built-in scenarios
   wschaos run server-restart --short           # a built-in, scaled down for CI
@@ -74,6 +88,7 @@ complete), 2 usage or configuration error (bad flag, invalid scenario).`,
 	fl.BoolVar(&f.list, "list", false, "list the built-in scenarios and exit")
 	fl.BoolVar(&f.short, "short", false, "scale the scenario down for CI (shorter timeline, fewer clients; SLOs unchanged)")
 	fl.BoolVar(&f.check, "check", false, "validate the scenario and exit without running it")
+	fl.BoolVar(&f.skipPreflight, "skip-preflight", false, "do not check (or raise) file-descriptor and memory limits before the run")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no live progress")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed for the fault server's random choices and every client's backoff jitter (default: the scenario's seed, else random; printed either way)")
 	fl.StringVar(&f.jsonPath, "report-json", "", "write the JSON report (docs/REPORT.md) to this file ('-' for stdout)")
@@ -125,6 +140,13 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 	}
 	if f.check {
 		fmt.Fprintf(out, "%s: valid (%s, %d clients, %d faults, %d SLOs)\n", s.Source, s.Load.Duration, s.Load.Clients, len(s.Timeline), len(s.SLOs))
+	}
+	if !f.skipPreflight {
+		if err := runPreflight(out, errOut, plan, f.check); err != nil {
+			return err
+		}
+	}
+	if f.check {
 		return nil
 	}
 
@@ -158,6 +180,22 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 	}
 	if !r.Pass {
 		return &exitError{code: exitFailed}
+	}
+	return nil
+}
+
+// runPreflight checks the plan against this process's limits (raising the
+// soft RLIMIT_NOFILE unless only checking) so a plan that cannot fit fails
+// here, naming the limit, instead of timing out mid-connect.
+func runPreflight(out, errOut io.Writer, plan harness.Plan, check bool) error {
+	need := preflight.Compute(preflight.LayoutOf(plan))
+	log := slog.New(slog.NewTextHandler(errOut, nil))
+	rep, err := preflight.Check(need, preflight.Options{Raise: !check, Logger: log})
+	if check {
+		fmt.Fprintf(out, "preflight: %s; RLIMIT_NOFILE soft %d hard %d, MemAvailable %d MiB\n", need, rep.Soft, rep.Hard, rep.MemAvailable>>20)
+	}
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
 	}
 	return nil
 }
