@@ -1,0 +1,23 @@
+// Package shard splits one wschaos run over n processes and joins their
+// results into one verdict.
+//
+// A sharded run has three halves, each here and none of them wired to the
+// harness (cmd/wschaos does that):
+//
+//   - Before the run: [ParseSpec] / [SpecFromEnv] read "--shard i/n" (or a
+//     Kubernetes Indexed Job's JOB_COMPLETION_INDEX), [Spec.Clients] gives the
+//     shard's slice of the plan's clients, [ClientSeed] and [Spec.Seed] derive
+//     seeds from the run seed, [ChannelName] names channels so no two shards
+//     or runs share one, and [ParseStartAt] + [WaitStart] line the shards up
+//     on one start instant.
+//   - After the run: each shard writes a [Partial]: counters and mergeable
+//     quantile sketches ([Sketch]), never per-message data, encoded by
+//     [Encode] as versioned JSON.
+//   - The gate: [Merge] checks that the partials are exactly shards 0..n-1 of
+//     one run of one scenario version and adds them up; the SLOs are then
+//     evaluated once over the [Merged] result.
+//
+// Quantiles come from DDSketch (github.com/DataDog/sketches-go): a merged
+// sketch is bin-for-bin the sketch of all samples, so the merge itself adds no
+// error, and every quantile is within [RelativeAccuracy] of the exact one.
+package shard
