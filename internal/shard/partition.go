@@ -81,12 +81,13 @@ func RunID(runSeed uint64, sc ScenarioRef, start time.Time) string {
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
 
 // ChannelName names channel k of the plan's client at global index client,
-// under the run's prefix. Client ranges of shards are disjoint and the run
+// under the run's prefix, in the harness's form "<run>.c<client>.<k>"
+// (harness/load.go), so a shard's clients keep their unsharded names. Client ranges of shards are disjoint and the run
 // id differs between runs, so no two shards, and no two runs against one
 // shared staging server, ever use the same channel.
 func ChannelName(runID string, client, k int) (string, error) {
 	if !runIDPattern.MatchString(runID) {
 		return "", fmt.Errorf("failed to name channel: run id %q: want 1-63 of [A-Za-z0-9_-], starting alphanumeric", runID)
 	}
-	return fmt.Sprintf("%s.c%d.k%d", runID, client, k), nil
+	return fmt.Sprintf("%s.c%d.%d", runID, client, k), nil
 }
