@@ -67,7 +67,7 @@ func Decode(r io.Reader) (*Partial, error) {
 	case p.Recovery == nil || p.Latency == nil:
 		return nil, errors.New("failed to decode partial: recovery and latency sketches are required")
 	}
-	if err := p.Shard.Validate(); err != nil {
+	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("failed to decode partial: %w", err)
 	}
 	return p, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +169,9 @@ func TestDecodeRejects(t *testing.T) {
 		"no sketch":      strings.Replace(doc, `"recovery": "`, `"recovery": null, "x": "`, 1),
 		"bad shard":      strings.Replace(doc, `"count": 2`, `"count": 0`, 1),
 		"not json":       "wschaos",
+		"negative lost":  strings.Replace(doc, `"lost": 1`, `"lost": -1`, 1),
+		"no run id":      regexp.MustCompile(`"run_id": "r[0-9a-f]+"`).ReplaceAllString(doc, `"run_id": ""`),
+		"reversed range": strings.Replace(doc, `"hi": 2`, `"hi": -1`, 1),
 		"empty":          "",
 		"other accuracy": strings.Replace(doc, `"latency": "`, `"latency": "`+sketch2pct(t)+`", "y": "`, 1),
 	}
@@ -180,6 +184,11 @@ func TestDecodeRejects(t *testing.T) {
 		}
 		if _, err := Decode(strings.NewReader(in)); err == nil {
 			t.Errorf("%s: decoded", name)
+		}
+	}
+	for name, says := range map[string]string{"negative lost": "negative message count", "no run id": "without run_id", "reversed range": "client range"} {
+		if _, err := Decode(strings.NewReader(cases[name])); err == nil || !strings.Contains(err.Error(), says) {
+			t.Errorf("%s: %v, want it to say %q", name, err, says)
 		}
 	}
 	_, err := Decode(strings.NewReader(cases["other version"]))

@@ -3,6 +3,8 @@ package shard
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -89,4 +91,30 @@ func NewPartial(runID string, sc ScenarioRef, seed uint64, s Spec, clients Range
 		RunID: runID, Scenario: sc, Seed: seed, Shard: s, Clients: clients, Start: start,
 		Recovery: NewSketch(), Latency: NewSketch(),
 	}
+}
+
+// Validate reports a partial no shard could have written: no run id or
+// scenario, an invalid spec, a reversed client range, negative counts.
+func (p *Partial) Validate() error {
+	switch {
+	case p.RunID == "":
+		return errors.New("partial without run_id")
+	case p.Scenario.Name == "" || p.Scenario.Hash == "":
+		return errors.New("partial without scenario name and sha256")
+	case p.Clients.Lo < 0 || p.Clients.Hi < p.Clients.Lo:
+		return fmt.Errorf("partial with client range [%d,%d)", p.Clients.Lo, p.Clients.Hi)
+	}
+	if err := p.Shard.Validate(); err != nil {
+		return err
+	}
+	for _, c := range []Counters{p.Up, p.Down} {
+		if min(c.Sent, c.Acked, c.Delivered, c.Lost, c.Duplicated, c.Reordered, c.Unexpected, c.Abandoned) < 0 {
+			return errors.New("partial with a negative message count")
+		}
+	}
+	if min(p.Recoveries, p.Unrecovered, p.FailedClients, p.ConnectedClients, p.Reconnects, p.Offered, p.Nominal,
+		int64(p.ConnectedTime), int64(p.ObservedTime)) < 0 {
+		return errors.New("partial with a negative count or duration")
+	}
+	return nil
 }
