@@ -22,7 +22,7 @@
 // them, and deploy/kubernetes's TestFlagsAreReal lists them as pending until
 // they appear in --help):
 //
-//	wschaos run --shard i/n            ParseSpec; with --shard-count n alone, SpecFromEnv
+//	wschaos run --shard i/n            ParseSpec (or SpecFromEnv: $JOB_COMPLETION_INDEX and a count)
 //	            --partial FILE         Encode a Partial; exit 0 once written, 2 on harness/usage errors
 //	            --start-at RFC3339     ParseStartAt (else $WSCHAOS_START_AT), then WaitStart
 //	            --target-admin URL     shard 0 only drives the fault server's admin API
