@@ -107,25 +107,27 @@ func gradeRetryAfter(hs []faultserver.HandshakeRecord, fault time.Time, retryAft
 	return v(NonStrict, "retried after %v, Retry-After was %v", gap.Round(time.Millisecond), retryAfter)
 }
 
-// gradeHotLoop grades the attempts against an accept-then-close server: the
-// delays must grow (a connection that closes at once is not healthy), or at
-// least not fall under hotLoopGap.
-func gradeHotLoop(hs []faultserver.HandshakeRecord, window time.Duration) verdict {
+// gradeHotLoop grades the attempts against an accept-then-close server: a
+// connection that dies at once is not healthy, so the delays must keep
+// growing past the initial one. A client that resets its backoff on every
+// open retries at about the initial delay (NON-STRICT); under 20ms is a hot
+// loop (FAILED).
+func gradeHotLoop(hs []faultserver.HandshakeRecord, window, initial time.Duration) verdict {
 	g := gaps(hs)
 	if len(g) < 2 {
 		return v(Failed, "%d attempts in %v: the client stopped reconnecting", len(hs), window)
 	}
 	med := median(g)
 	third := max(len(g)/3, 1)
-	first, last := mean(g[:third]), mean(g[len(g)-third:])
+	last := mean(g[len(g)-third:])
 	switch {
 	case med < 20*time.Millisecond:
 		return v(Failed, "hot loop: %d attempts in %v, median gap %v", len(hs), window, med.Round(time.Millisecond))
-	case last >= 2*first:
-		return v(OK, "backoff grows against accept-then-close: %d attempts, gaps %v -> %v", len(hs),
-			first.Round(time.Millisecond), last.Round(time.Millisecond))
+	case last*2 >= initial*3:
+		return v(OK, "backoff keeps growing against accept-then-close: %d attempts, last gaps %v (initial %v)", len(hs),
+			last.Round(time.Millisecond), initial)
 	default:
-		return v(NonStrict, "backoff reset by each accepted connection: %d attempts in %v, gaps stay ~%v", len(hs), window, med.Round(time.Millisecond))
+		return v(NonStrict, "backoff reset by each accepted connection: %d attempts in %v, last gaps %v (initial %v)", len(hs), window, last.Round(time.Millisecond), initial)
 	}
 }
 
@@ -153,17 +155,18 @@ func (b backoffSeries) from(i int) []time.Duration {
 	return out
 }
 
-// gradeGrowth: later delays are at least twice the first ones.
+// gradeGrowth: the mean of delays 4+ is at least 1.5x that of delays 1-2
+// (2.67x for factor 2 whether jittered or not; 1x for a fixed delay).
 func gradeGrowth(b backoffSeries) verdict {
-	early, late := b.at(0), b.from(4)
+	early, late := append(b.at(0), b.at(1)...), b.from(3)
 	if len(early) == 0 || len(late) == 0 {
 		return v(Failed, "too few attempts to judge growth (%d series)", len(b))
 	}
-	e, l := median(early), median(late)
-	if l >= 2*e {
-		return v(OK, "median delay grows %v -> %v", e.Round(time.Millisecond), l.Round(time.Millisecond))
+	e, l := mean(early), mean(late)
+	if 2*l >= 3*e {
+		return v(OK, "mean delay grows %v -> %v", e.Round(time.Millisecond), l.Round(time.Millisecond))
 	}
-	return v(NonStrict, "no exponential growth: median %v -> %v", e.Round(time.Millisecond), l.Round(time.Millisecond))
+	return v(NonStrict, "no exponential growth: mean delay %v -> %v", e.Round(time.Millisecond), l.Round(time.Millisecond))
 }
 
 // gradeCap: no delay exceeds the declared cap by more than 25% plus slack.

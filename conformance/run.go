@@ -74,9 +74,6 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.Name == "" && len(c.Command) > 0 {
-		c.Name = c.Command[len(c.Command)-1]
-	}
 	return c
 }
 
@@ -110,6 +107,16 @@ func Run(ctx context.Context, cfg Config) (ClientReport, error) {
 	sel, err := cfg.selected()
 	if err != nil {
 		return ClientReport{}, err
+	}
+	// One probe up front: a broken adapter is an error, not 23 FAILED cases,
+	// and its hello names the client.
+	probe, err := startAdapter(ctx, cfg.Command, cfg.HelloTimeout)
+	if err != nil {
+		return ClientReport{}, err
+	}
+	probe.kill()
+	if cfg.Name == "" {
+		cfg.Name = probe.name
 	}
 	var order []string
 	byScenario := map[string][]Case{}

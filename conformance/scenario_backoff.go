@@ -35,6 +35,11 @@ func scenarioBackoff(e *env) (map[string]verdict, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Outlive the clients' minimum uptime (1s in every adapter), so the drop
+	// is of a healthy connection and the streak starts at the first delay.
+	if err := e.sleep(1100 * time.Millisecond); err != nil {
+		return nil, err
+	}
 	const window = 3 * time.Second
 	if err := e.srv.RejectHandshakes(faultserver.RejectSpec{Status: 503, For: window}); err != nil {
 		return nil, err

@@ -2,12 +2,12 @@ package conformance
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"time"
 
 	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/protocol"
 )
 
 var idPattern = regexp.MustCompile(`wsc-[0-9]+`)
@@ -20,12 +20,9 @@ func received(frames []faultserver.FrameRecord) map[string]int {
 	for _, f := range frames {
 		data, key := f.Data, ""
 		if f.Path == faultserver.SessionPath {
-			var p struct {
-				Type string `json:"type"`
-				Seq  uint64 `json:"seq"`
-				Data []byte `json:"data"`
-			}
-			if json.Unmarshal(f.Data, &p) != nil || p.Type != "publish" {
+			m, err := protocol.DecodeLimit(f.Data, protocol.MaxFrameBytes)
+			p, ok := m.(protocol.Publish)
+			if err != nil || !ok {
 				continue
 			}
 			data, key = p.Data, fmt.Sprint(p.Seq)

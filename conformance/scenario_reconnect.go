@@ -145,7 +145,7 @@ func scenarioHotLoop(e *env) (map[string]verdict, error) {
 			in = append(in, h)
 		}
 	}
-	return map[string]verdict{"2.2": gradeHotLoop(in, window)}, nil
+	return map[string]verdict{"2.2": gradeHotLoop(in, window, time.Duration(e.cfg.Policy.InitialMS)*time.Millisecond)}, nil
 }
 
 func scenarioReject(status int, id string) scenarioFunc {

@@ -76,8 +76,9 @@ func (s *Server) ResetObservations() {
 }
 
 // SetAcceptThenClose turns accept-then-close mode on or off: every handshake
-// is upgraded and the connection closed at once with close 1000, the server
-// that drives a client resetting its backoff on open into a hot loop.
+// is upgraded and the TCP connection closed at once (no close frame, as a
+// backend crashing on accept), the server that drives a client resetting
+// its backoff on open into a hot loop.
 func (s *Server) SetAcceptThenClose(on bool) {
 	s.obs.mu.Lock()
 	defer s.obs.mu.Unlock()
@@ -128,8 +129,6 @@ func (s *Server) acceptThenClose(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "accept-then-close")
-	_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(controlWait))
 	ws.Close()
 }
 
