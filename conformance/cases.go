@@ -39,17 +39,18 @@ var Cases = []Case{
 	{"2.2", "accept-then-close hot loop", "for 2s every handshake is upgraded and the TCP connection closed at once", "OK: last gaps >= 1.5x the initial delay; NON-STRICT: backoff reset on each open; FAILED: median gap < 20ms", "hot-loop"},
 	{"3.1", "backoff growth", "3 clients through 3s of 503s: mean of delays 1-2 vs delays 4+", "OK: grows >= 1.5x; NON-STRICT: less", "backoff"},
 	{"3.2", "backoff cap", "the longest delay against the declared cap 400ms", "OK: <= 1.25x cap + 100ms; FAILED above; INFORMATIONAL if not configurable", "backoff"},
-	{"3.3", "jitter present", "coefficient of variation of the same attempt's delay across 3 clients", "OK: mean CV > 0.05; NON-STRICT: identical", "backoff"},
+	{"3.3", "jitter present", "coefficient of variation of the same attempt's delay across 3 clients", "OK: mean CV > 0.12 (proportional +-25% jitter gives 0.14, full 0.58); NON-STRICT: less", "backoff"},
 	{"3.4", "delays still spread once capped", "as 3.3, from the 4th delay on (past the cap)", "as 3.3", "backoff"},
 	{"3.5", "delays follow the declared policy", "one-sample KS test of the delays mapped through the policy's CDF", "OK: D <= 1.63/sqrt(n) (alpha 0.01); FAILED above; UNIMPLEMENTED unless the client declares exact_policy", "backoff"},
 	{"3.6", "first delay jittered", "6 clients dropped at once: CV of their first reconnect delays", "as 3.3", "storm"},
-	{"4.1", "storm: reconnects not clumped", "6 clients dropped at once: spread of their first reconnects", "OK: spread >= 15ms (chance of less under 100ms jitter < 1e-3); NON-STRICT: clumped", "storm"},
+	{"4.1", "storm: reconnects not clumped", "6 clients dropped at once: spread of their first reconnects", "OK: spread >= max(15ms, 0.4x median first delay) (chance 0.0016 under full jitter); NON-STRICT: clumped", "storm"},
 	{"5.1", "retry limit honoured", "max_retries 3 while every handshake is answered 503", "OK: <= 4 attempts; FAILED more; UNIMPLEMENTED without retry_limit", "retry-limit"},
 	{"5.2", "401 not retried", "reconnects answered 401 for 2s", "OK: 1 attempt; NON-STRICT: retried; FAILED: > 20/s", "reject-401"},
 	{"5.3", "403 not retried", "reconnects answered 403 for 2s", "as 5.2", "reject-403"},
 	{"5.4", "close 1008 not retried", "the server sends close 1008 (policy violation)", "OK: no reconnect in 2s; NON-STRICT: reconnected; FAILED: > 20/s", "close-1008"},
 	{"6.1", "sends while disconnected", "5 messages sent while the server is down 1.5s", "OK: all delivered; NON-STRICT: refused with an error; FAILED: silently lost or duplicated", "send-down"},
-	{"6.2", "loss and duplicates through a restart", "a message every 10ms for 2s through a 700ms restart, counted per message", "as 6.1", "loss-restart"},
+	{"6.2", "loss and duplicates through a restart", "a message every 2ms for 1s through a 500ms restart, counted per message", "as 6.1", "loss-restart"},
+	{"6.3", "loss and duplicates through a network outage", "a message every 2ms for 1s through a 500ms Toxiproxy outage (both sides cut, new connections refused)", "as 6.1", "loss-outage"},
 }
 
 // CaseByID returns the case with id.

@@ -15,6 +15,7 @@ type env struct {
 	cfg      Config
 	srv      *faultserver.Server
 	adapters []*adapter
+	cleanup  []func()
 }
 
 func newEnv(ctx context.Context, cfg Config) (*env, error) {
@@ -35,6 +36,9 @@ func (e *env) close() string {
 		if s := a.stderr.String(); s != "" {
 			stderr += s
 		}
+	}
+	for _, f := range e.cleanup {
+		f()
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), 5*time.Second)
 	defer cancel()
@@ -119,4 +123,32 @@ func (e *env) sleep(d time.Duration) error {
 	case <-e.ctx.Done():
 		return e.ctx.Err()
 	}
+}
+
+// fault applies f until it affects at least want connections, bounded: a
+// client's upgrade is recorded a moment before the server registers the
+// connection, so a fault right after connect could otherwise miss it.
+func (e *env) fault(want int, f func() (int, error)) error {
+	deadline := time.Now().Add(2 * time.Second)
+	got := 0
+	for {
+		n, err := f()
+		if err != nil {
+			return err
+		}
+		if got += n; got >= want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("fault reached %d of %d connections", got, want)
+		}
+		if err := e.sleep(10 * time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// dropAll drops want connections (all that are open).
+func (e *env) dropAll(want int) error {
+	return e.fault(want, func() (int, error) { return e.srv.DropConnections(e.ctx, faultserver.AllConnections) })
 }

@@ -45,7 +45,7 @@ func scenarioBackoff(e *env) (map[string]verdict, error) {
 		return nil, err
 	}
 	t := time.Now()
-	if _, err := e.srv.DropConnections(e.ctx, faultserver.AllConnections); err != nil {
+	if err := e.dropAll(backoffSize); err != nil {
 		return nil, err
 	}
 	if err := e.sleep(window); err != nil {
@@ -77,7 +77,7 @@ func scenarioStorm(e *env) (map[string]verdict, error) {
 		return nil, err
 	}
 	t := time.Now()
-	if _, err := e.srv.DropConnections(e.ctx, faultserver.AllConnections); err != nil {
+	if err := e.dropAll(stormSize); err != nil {
 		return nil, err
 	}
 	deadline := time.Now().Add(reconnectBound)

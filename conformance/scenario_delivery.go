@@ -125,16 +125,18 @@ func scenarioLossRestart(e *env) (map[string]verdict, error) {
 	}
 	restarted := make(chan error, 1)
 	go func() {
-		if e.sleep(500*time.Millisecond) != nil {
+		if e.sleep(300*time.Millisecond) != nil {
 			restarted <- e.ctx.Err()
 			return
 		}
-		restarted <- e.srv.Restart(e.ctx, 700*time.Millisecond)
+		restarted <- e.srv.Restart(e.ctx, 500*time.Millisecond)
 	}()
 	var ids []string
-	tick := time.NewTicker(10 * time.Millisecond)
+	// A message every 2ms: frames in flight when the listener goes down are
+	// what an un-acked client loses.
+	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
-	for i := range 200 {
+	for i := range 500 {
 		<-tick.C
 		id := fmt.Sprintf("wsc-%d", i)
 		ids = append(ids, id)

@@ -29,6 +29,7 @@ var scenarios = map[string]scenarioFunc{
 	"close-1008":   scenarioClose1008,
 	"send-down":    scenarioSendDown,
 	"loss-restart": scenarioLossRestart,
+	"loss-outage":  scenarioLossOutage,
 }
 
 const reconnectBound = 5 * time.Second
@@ -54,7 +55,7 @@ func scenarioDrop(e *env) (map[string]verdict, error) {
 		return nil, err
 	}
 	t := time.Now()
-	if _, err := e.srv.DropConnections(e.ctx, faultserver.AllConnections); err != nil {
+	if err := e.dropAll(1); err != nil {
 		return nil, err
 	}
 	_, _ = e.waitHandshake(t, reconnectBound, "", upgraded)
@@ -69,7 +70,8 @@ func scenarioClose(code int, id string) scenarioFunc {
 			return nil, err
 		}
 		t := time.Now()
-		if _, err := e.srv.CloseConnections(e.ctx, faultserver.CloseSpec{Code: code, Reason: "conformance", Selector: faultserver.AllConnections}); err != nil {
+		spec := faultserver.CloseSpec{Code: code, Reason: "conformance", Selector: faultserver.AllConnections}
+		if err := e.fault(1, func() (int, error) { return e.srv.CloseConnections(e.ctx, spec) }); err != nil {
 			return nil, err
 		}
 		_, _ = e.waitHandshake(t, reconnectBound, "", upgraded)
@@ -95,7 +97,7 @@ func scenarioStall(e *env) (map[string]verdict, error) {
 		return nil, err
 	}
 	t := time.Now()
-	if _, err := e.srv.Stall(faultserver.StallSpec{Selector: faultserver.AllConnections}); err != nil {
+	if err := e.fault(1, func() (int, error) { return e.srv.Stall(faultserver.StallSpec{Selector: faultserver.AllConnections}) }); err != nil {
 		return nil, err
 	}
 	h, err := e.waitHandshake(t, reconnectBound, "", upgraded)
@@ -116,7 +118,7 @@ func scenarioRetryAfter(e *env) (map[string]verdict, error) {
 		return nil, err
 	}
 	t := time.Now()
-	if _, err := e.srv.DropConnections(e.ctx, faultserver.AllConnections); err != nil {
+	if err := e.dropAll(1); err != nil {
 		return nil, err
 	}
 	_, _ = e.waitHandshake(t, reconnectBound, "", upgraded)
@@ -130,7 +132,7 @@ func scenarioHotLoop(e *env) (map[string]verdict, error) {
 	const window = 2 * time.Second
 	e.srv.SetAcceptThenClose(true)
 	t := time.Now()
-	if _, err := e.srv.DropConnections(e.ctx, faultserver.AllConnections); err != nil {
+	if err := e.dropAll(1); err != nil {
 		return nil, err
 	}
 	err := e.sleep(window)
@@ -158,7 +160,7 @@ func scenarioReject(status int, id string) scenarioFunc {
 			return nil, err
 		}
 		t := time.Now()
-		if _, err := e.srv.DropConnections(e.ctx, faultserver.AllConnections); err != nil {
+		if err := e.dropAll(1); err != nil {
 			return nil, err
 		}
 		if err := e.sleep(window); err != nil {
@@ -174,7 +176,8 @@ func scenarioClose1008(e *env) (map[string]verdict, error) {
 	}
 	const window = 2 * time.Second
 	t := time.Now()
-	if _, err := e.srv.CloseConnections(e.ctx, faultserver.CloseSpec{Code: 1008, Reason: "policy", Selector: faultserver.AllConnections}); err != nil {
+	spec := faultserver.CloseSpec{Code: 1008, Reason: "policy", Selector: faultserver.AllConnections}
+	if err := e.fault(1, func() (int, error) { return e.srv.CloseConnections(e.ctx, spec) }); err != nil {
 		return nil, err
 	}
 	if err := e.sleep(window); err != nil {
@@ -201,7 +204,7 @@ func scenarioRetryLimit(e *env) (map[string]verdict, error) {
 		return nil, err
 	}
 	t := time.Now()
-	if _, err := e.srv.DropConnections(e.ctx, faultserver.AllConnections); err != nil {
+	if err := e.dropAll(1); err != nil {
 		return nil, err
 	}
 	if err := e.sleep(window); err != nil {
