@@ -194,7 +194,11 @@ func gradeJitter(b backoffSeries, from int, what string) verdict {
 	var cvs []float64
 	for i := from; i < from+8; i++ {
 		d := b.at(i)
-		if len(d) >= 3 {
+		switch {
+		case len(d) < 3:
+		case mean(d) < 15*time.Millisecond:
+			cvs = append(cvs, 0) // immediate: scheduling noise, not jitter
+		default:
 			cvs = append(cvs, cv(d))
 		}
 	}

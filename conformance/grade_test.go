@@ -120,6 +120,9 @@ func TestGradeBackoff(t *testing.T) {
 	wantGrade(t, gradeCap(constant(3, 5, ms(900)), ms(400), true), Failed, "exceeds cap")
 	wantGrade(t, gradeCap(constant(3, 5, ms(900)), ms(400), false), Informational, "900ms")
 	wantGrade(t, gradeGrowth(nil), Failed, "too few")
+	// Immediate reconnects vary only by scheduling noise: not jitter.
+	immediate := backoffSeries{{ms(1)}, {ms(3)}, {ms(2)}, {ms(5)}}
+	wantGrade(t, gradeJitter(immediate, 0, "first delay"), NonStrict, "mean CV 0.000")
 }
 
 func TestKSUniform(t *testing.T) {
