@@ -7,7 +7,7 @@ REPORTS   ?= reports
 UNIT_PKGS  = $(shell $(GO) list ./... | grep -v '^github.com/wschaos/wschaos$$')
 GINKGO     = $(GO) tool ginkgo
 
-.PHONY: help test unit scenarios scenarios-external builtins lint vet fmt-check tidy-check bench fuzz compose-check run serve
+.PHONY: help test unit scenarios scenarios-external builtins lint vet fmt-check tidy-check bench fuzz compose-check run serve conform conform-adapters conform-baselines conform-docs
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -58,3 +58,23 @@ run: ## the main job: wschaos run on the embedded stack
 
 serve: ## the fault server on loopback
 	$(GO) run ./cmd/wschaos serve
+
+CONFORM_BIN = conformance/.bin
+CONFORM     = $(CONFORM_BIN)/wschaos conform --suite conformance/clients.json --parallel 2
+
+conform-adapters: ## build the Go conformance adapters and `npm ci` the Node ones
+	@mkdir -p $(CONFORM_BIN)
+	$(GO) build -o $(CONFORM_BIN)/wschaos ./cmd/wschaos
+	$(GO) build -o $(CONFORM_BIN)/wschaos-adapter ./conformance/adapters/wschaos
+	$(GO) build -o $(CONFORM_BIN)/recws-adapter ./conformance/adapters/recws
+	cd conformance/adapters/node && npm ci --no-audit --no-fund
+
+conform: conform-adapters ## every client through every conformance case; fails on a baseline regression or stale entry
+	@mkdir -p $(REPORTS)
+	$(CONFORM) --json $(REPORTS)/conformance.json --junit $(REPORTS)/conformance.xml --html $(REPORTS)/conformance.html
+
+conform-baselines: conform-adapters ## rewrite conformance/baselines/ from a fresh run (review the diff)
+	$(CONFORM) --update-baseline
+
+conform-docs: conform-adapters ## regenerate the matrix in docs/CONFORMANCE.md from a fresh run
+	$(CONFORM) --write-doc docs/CONFORMANCE.md

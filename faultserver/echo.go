@@ -24,6 +24,7 @@ func (s *Server) serveEcho(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
+		s.observeFrame(c, typ, data)
 		if !c.waitStall() {
 			return
 		}

@@ -34,6 +34,7 @@ func (s *Server) serveSession(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
+		s.observeFrame(c, typ, data)
 		if !c.waitStall() {
 			err = errors.New("ended while stalled")
 			return

@@ -54,6 +54,7 @@ type Server struct {
 	nextConn  uint64
 	rnd       *rand.Rand
 	faults    faultState
+	obs       observer // conformance records (observe.go)
 
 	wg sync.WaitGroup // every goroutine the server owns; Add only under mu while not closed
 }
@@ -168,8 +169,8 @@ func newHTTPServer(h http.Handler, admin bool) *http.Server {
 
 func (s *Server) mainHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+SessionPath, s.serveSession)
-	mux.HandleFunc("GET "+EchoPath, s.serveEcho)
+	mux.HandleFunc("GET "+SessionPath, s.observed(s.serveSession))
+	mux.HandleFunc("GET "+EchoPath, s.observed(s.serveEcho))
 	mux.HandleFunc("GET "+HealthPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"ok":true}` + "\n"))

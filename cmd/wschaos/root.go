@@ -50,6 +50,7 @@ invalid scenario).`,
 	})
 	root.AddCommand(newRunCommand())
 	root.AddCommand(newServeCommand())
+	root.AddCommand(newConformCommand())
 	return root
 }
 

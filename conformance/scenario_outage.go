@@ -1,0 +1,77 @@
+package conformance
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/Shopify/toxiproxy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+	zlog "github.com/rs/zerolog/log"
+)
+
+func init() {
+	zlog.Logger = zerolog.Nop() // toxiproxy logs through the global logger too
+}
+
+// proxy puts an embedded Toxiproxy (loopback, ephemeral port) between the
+// adapters and the fault server: stopping it is a network outage the server
+// does not cause, closing both sides' TCP connections and refusing new ones.
+func (e *env) proxy() (*toxiproxy.Proxy, string, error) {
+	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
+	p := toxiproxy.NewProxy(srv, "conform", "127.0.0.1:0", e.srv.Addr())
+	if err := p.Start(); err != nil {
+		return nil, "", fmt.Errorf("toxiproxy: %w", err)
+	}
+	e.cleanup = append(e.cleanup, p.Stop)
+	return p, strings.Replace(e.endpoint("c0"), e.srv.Addr(), p.Listen, 1), nil
+}
+
+func scenarioLossOutage(e *env) (map[string]verdict, error) {
+	p, u, err := e.proxy()
+	if err != nil {
+		return nil, err
+	}
+	a, err := e.start()
+	if err != nil {
+		return nil, err
+	}
+	since := time.Now()
+	opts := e.options()
+	if err := a.send(Command{Cmd: "connect", URL: u, Options: &opts}); err != nil {
+		return nil, err
+	}
+	if _, err := e.waitHandshake(since, 10*time.Second, "c0", upgraded); err != nil {
+		return nil, fmt.Errorf("%w: not connected through the proxy: %w", ErrAdapter, err)
+	}
+	outage := make(chan error, 1)
+	go func() {
+		if err := e.sleep(300 * time.Millisecond); err != nil {
+			outage <- err
+			return
+		}
+		p.Stop()
+		err := e.sleep(500 * time.Millisecond)
+		if err == nil {
+			err = p.Start()
+		}
+		outage <- err
+	}()
+	var ids []string
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for i := range 500 {
+		<-tick.C
+		id := fmt.Sprintf("wsc-%d", i)
+		ids = append(ids, id)
+		if err := a.send(Command{Cmd: "send", ID: id, Data: id}); err != nil {
+			return nil, err
+		}
+	}
+	if err := <-outage; err != nil {
+		return nil, fmt.Errorf("outage: %w", err)
+	}
+	e.settle(time.Now().Add(-time.Second), ids)
+	return map[string]verdict{"6.3": gradeDelivery(deliveries(ids, a, e.srv.Frames()))}, nil
+}
