@@ -27,18 +27,10 @@ const (
 	JitterDecorrelated
 )
 
+// String returns the mode's name (see MarshalText).
 func (j JitterMode) String() string {
-	switch j {
-	case JitterProportional:
-		return "proportional"
-	case JitterNone:
-		return "none"
-	case JitterFull:
-		return "full"
-	case JitterEqual:
-		return "equal"
-	case JitterDecorrelated:
-		return "decorrelated"
+	if s, err := nameOf("JitterMode", jitterNames, int(j)); err == nil {
+		return s
 	}
 	return fmt.Sprintf("JitterMode(%d)", int(j))
 }

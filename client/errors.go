@@ -21,9 +21,12 @@ var (
 	ErrFailed = errors.New("client: failed")
 )
 
-// LimitError is the terminal error when a retry limit is reached. Limit is
-// "max attempts" or "max elapsed"; Last is the failure that triggered it.
+// LimitError is the terminal error when a retry limit is reached. Kind says
+// which limit (branch on it); Limit is Kind.String() ("max attempts" or "max
+// elapsed"), kept for callers that compared the text; Last is the failure that
+// triggered it.
 type LimitError struct {
+	Kind     LimitKind
 	Limit    string
 	Attempts int           // consecutive failed attempts in the streak
 	Elapsed  time.Duration // time since the connection was last healthy (or since New)

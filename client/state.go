@@ -24,18 +24,10 @@ const (
 	StateClosed
 )
 
+// String returns the state's name (see MarshalText).
 func (s State) String() string {
-	switch s {
-	case StateConnecting:
-		return "connecting"
-	case StateConnected:
-		return "connected"
-	case StateReconnecting:
-		return "reconnecting"
-	case StateFailed:
-		return "failed"
-	case StateClosed:
-		return "closed"
+	if n, err := nameOf("State", stateNames, int(s)); err == nil {
+		return n
 	}
 	return fmt.Sprintf("State(%d)", int(s))
 }

@@ -66,7 +66,7 @@ func (c *Client) run() {
 			return
 		}
 		if c.cfg.MaxAttempts > 0 && attempt >= c.cfg.MaxAttempts {
-			le := &LimitError{Limit: "max attempts", Attempts: attempt, Elapsed: time.Since(streakStart), Last: err}
+			le := &LimitError{Kind: LimitMaxAttempts, Limit: LimitMaxAttempts.String(), Attempts: attempt, Elapsed: time.Since(streakStart), Last: err}
 			ev.Err, ev.Reason = le, "max attempts reached"
 			c.finish(nil, StateFailed, le, ev)
 			return
@@ -80,7 +80,7 @@ func (c *Client) run() {
 		}
 		prev = delay
 		if elapsed := time.Since(streakStart); c.cfg.MaxElapsed > 0 && elapsed+delay > c.cfg.MaxElapsed {
-			le := &LimitError{Limit: "max elapsed", Attempts: attempt, Elapsed: elapsed, Last: err}
+			le := &LimitError{Kind: LimitMaxElapsed, Limit: LimitMaxElapsed.String(), Attempts: attempt, Elapsed: elapsed, Last: err}
 			ev.Err, ev.Reason = le, "max elapsed reached"
 			c.finish(nil, StateFailed, le, ev)
 			return

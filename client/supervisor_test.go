@@ -68,7 +68,7 @@ func TestMaxAttempts(t *testing.T) {
 		_ = c.WaitFor(t.Context(), StateFailed)
 		_ = c.Close(t.Context())
 		var le *LimitError
-		if !errors.As(c.Err(), &le) || le.Limit != "max attempts" || le.Attempts != 3 {
+		if !errors.As(c.Err(), &le) || le.Kind != LimitMaxAttempts || le.Limit != "max attempts" || le.Attempts != 3 {
 			t.Fatalf("Err = %v, want max attempts LimitError after 3", c.Err())
 		}
 		var he *HandshakeError
@@ -97,7 +97,7 @@ func TestMaxElapsed(t *testing.T) {
 		_ = c.Close(t.Context())
 		// Dials at 0, 1, 3, 7s; the next delay (8s) would end at 15s > 10s.
 		var le *LimitError
-		if !errors.As(c.Err(), &le) || le.Limit != "max elapsed" || le.Attempts != 4 || le.Elapsed != 7*time.Second {
+		if !errors.As(c.Err(), &le) || le.Kind != LimitMaxElapsed || le.Limit != "max elapsed" || le.Attempts != 4 || le.Elapsed != 7*time.Second {
 			t.Fatalf("Err = %#v, want max elapsed after 4 attempts at 7s", c.Err())
 		}
 		if got := time.Since(start); got != 7*time.Second {
