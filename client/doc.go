@@ -95,6 +95,13 @@
 //     starts (EventResynced) and the window is republished under new numbers:
 //     at-least-once across a resync. On Failed or Closed, Unacked hands back
 //     what was never acked.
+//   - Session loss on a live connection: when the server answers
+//     error{no_session} (it forgot the session but the TCP connection stayed
+//     up), the session resyncs on that same connection at once (hello,
+//     re-attach, republish; EventResynced). Every error frame the server
+//     sends is counted (SessionStats.ServerErrors) and raised as
+//     EventProtocolError with a [*ServerError] (no_session matches
+//     [ErrSessionLost]); none is dropped.
 //
 // # Concurrency contract
 //

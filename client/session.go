@@ -121,7 +121,11 @@ type Session struct {
 	pumpEnd chan struct{}
 	ready   chan struct{} // closed once c is set: the hooks may run before newClient returns
 
+	openMu sync.Mutex     // serialises opened and reopen: one handshake at a time
+	bg     sync.WaitGroup // reopen goroutines, waited for by Close
+
 	mu       sync.Mutex
+	lostWhy  string // the server lost the session (no_session): the next open starts a new one
 	id       string // server session id, "" before the first welcome
 	token    string
 	win      *window
@@ -285,9 +289,16 @@ func (s *Session) Close(ctx context.Context) error {
 	if err := s.c.Close(ctx); err != nil {
 		return err
 	}
+	bgDone := make(chan struct{})
+	go func() { s.bg.Wait(); close(bgDone) }()
 	select {
 	case <-s.pumpEnd:
-		return nil
+		select {
+		case <-bgDone:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("client: failed to close session: %w", ctx.Err())
+		}
 	case <-ctx.Done():
 		return fmt.Errorf("client: failed to close session: %w", ctx.Err())
 	}
@@ -310,6 +321,8 @@ type SessionStats struct {
 	Resumes          uint64 // successful resumes
 	Resyncs          uint64 // failed resumes replaced by a new session
 	ProtocolErrors   uint64 // unusable frames from the server
+	ServerErrors     uint64 // error frames from the server (each also an EventProtocolError)
+	SessionLosses    uint64 // no_session errors that started a resync on a live connection
 }
 
 // Stats returns a snapshot of the counters.

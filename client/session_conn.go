@@ -19,16 +19,27 @@ import (
 // its oldest entry (the server drops what it already has by seq).
 func (s *Session) opened(ctx context.Context, w frameWriter) error {
 	<-s.ready
+	s.openMu.Lock()
+	defer s.openMu.Unlock()
+	return s.open(ctx, w)
+}
+
+// open is opened's body; the caller holds openMu. It also runs on a live
+// connection whose session the server lost (see reopen).
+func (s *Session) open(ctx context.Context, w frameWriter) error {
 	s.mu.Lock()
 	s.gen++
-	gen, id, token := s.gen, s.id, s.token
+	gen, id, token, lostWhy := s.gen, s.id, s.token, s.lostWhy
 	s.conn = nil
 	clear(s.repairs) // the re-attach below replays from last anyway
 	s.mu.Unlock()
 	s.drainCtrl()
 
 	var resumeFailed *protocol.ResumeFailed
-	if id != "" {
+	if id != "" && lostWhy != "" {
+		// The server said it has no session for us: a resume cannot succeed.
+		resumeFailed = &protocol.ResumeFailed{Reason: lostWhy}
+	} else if id != "" {
 		reply, err := s.request(ctx, w, protocol.Resume{Session: id, Token: token})
 		if err != nil {
 			return err
@@ -116,7 +127,7 @@ func (s *Session) onResumed(id string, m protocol.Resumed) error {
 
 func (s *Session) onWelcome(m protocol.Welcome, resumeFailed *protocol.ResumeFailed) {
 	s.mu.Lock()
-	s.id, s.token = m.Session, m.Token
+	s.id, s.token, s.lostWhy = m.Session, m.Token, ""
 	s.stats.Sessions++
 	n := s.win.len()
 	if resumeFailed != nil {
@@ -206,10 +217,9 @@ func (s *Session) received(msgType int, data []byte) {
 		s.finishAcked(acked)
 	case protocol.Attached:
 		s.onAttached(m)
-	case protocol.Welcome, protocol.Resumed, protocol.ResumeFailed, protocol.ErrorMessage:
-		if e, ok := m.(protocol.ErrorMessage); ok {
-			s.log.Warn("session: server error", "code", e.Code, "message", e.Message)
-		}
+	case protocol.ErrorMessage:
+		s.onServerError(m)
+	case protocol.Welcome, protocol.Resumed, protocol.ResumeFailed:
 		select {
 		case s.ctrl <- m:
 		default: // nobody is waiting: drop, opened drains stale answers anyway
