@@ -203,3 +203,40 @@ func BenchmarkReconnectOverhead(b *testing.B) {
 	b.ReportMetric(float64(quantile(o, 0.99).Microseconds()), "p99-µs")
 	fmt.Printf("reconnect overhead over %d reconnects: p50 %v p99 %v\n", len(o), quantile(o, 0.5), quantile(o, 0.99))
 }
+
+// copyingAck is the old window ack, kept as the baseline: it copied every
+// remaining entry on each ack.
+func copyingAck(entries []*Publication, n int) []*Publication {
+	return append([]*Publication(nil), entries[n:]...)
+}
+
+// BenchmarkWindowAck: one publish + one ack per op on a full window. The
+// window's cost does not grow with its size; the old copying ack (baseline,
+// same run) grows linearly.
+func BenchmarkWindowAck(b *testing.B) {
+	for _, size := range []int{64, 1024, 16384} {
+		b.Run(fmt.Sprintf("window/%d", size), func(b *testing.B) {
+			w := newWindow(size + 1)
+			p := newPublication(1, "c", nil)
+			for range size {
+				w.push(p)
+			}
+			for b.Loop() {
+				w.push(p)
+				if _, err := w.ack(w.acked + 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("copying-baseline/%d", size), func(b *testing.B) {
+			p := newPublication(1, "c", nil)
+			entries := make([]*Publication, size)
+			for i := range entries {
+				entries[i] = p
+			}
+			for b.Loop() {
+				entries = copyingAck(append(entries, p), 1)
+			}
+		})
+	}
+}

@@ -35,7 +35,12 @@
 //     [Subscription.Next] returns its messages ([Delivery], with a serial).
 //   - [Session.Publish] numbers a message and returns a [Publication];
 //     [Publication.Wait] waits for the server's ack ([Session.PublishAndWait]
-//     does both). [SessionConfig.Window] bounds the unacked publications.
+//     does both). [SessionConfig.Window] bounds the unacked publications in
+//     count, [SessionConfig.WindowBytes] in payload bytes. Publish refuses
+//     with [ErrPayloadTooLarge], before it enters the window, a payload that
+//     could never be delivered: over WindowBytes, a message frame over the
+//     client's own ReadLimit (exact envelope size), or a publish frame over
+//     the server's announced read limit.
 //   - Session events share the OnEvent stream: [EventSessionStarted],
 //     [EventResumed], [EventResynced], [EventAttached], [EventContinuityLost]
 //     (Err is a [*ContinuityLostError] with the lost serials),

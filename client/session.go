@@ -57,6 +57,11 @@ var (
 	ErrDetached = errors.New("client: channel detached")
 	// ErrAlreadyAttached is returned by Attach for a channel already attached.
 	ErrAlreadyAttached = errors.New("client: channel already attached")
+	// ErrPayloadTooLarge is returned by Publish for a payload that can never
+	// be delivered: larger than SessionConfig.WindowBytes, or (once the server
+	// announced its limits) a publish frame over the server's read limit or a
+	// message frame over the client's own ReadLimit. It never enters the window.
+	ErrPayloadTooLarge = errors.New("client: payload too large")
 )
 
 // ContinuityLostError describes messages of Channel that were lost: serials
@@ -93,6 +98,10 @@ type SessionConfig struct {
 	ClientID string
 	// Window bounds the unacked publications. Default 1024.
 	Window int
+	// WindowBytes bounds the payload bytes of the unacked publications.
+	// Default 64 MiB. A payload larger than WindowBytes is refused with
+	// ErrPayloadTooLarge.
+	WindowBytes int
 	// WindowOverflow: WindowBlock (default) or WindowError.
 	WindowOverflow WindowOverflow
 	// ReplyTimeout bounds each wait for the server's answer while a connection
@@ -103,6 +112,9 @@ type SessionConfig struct {
 
 // DefaultWindow is the default bound on unacked publications.
 const DefaultWindow = 1024
+
+// DefaultWindowBytes is the default SessionConfig.WindowBytes.
+const DefaultWindowBytes = 64 << 20
 
 // DefaultReplyTimeout is the default SessionConfig.ReplyTimeout.
 const DefaultReplyTimeout = 10 * time.Second
@@ -125,6 +137,7 @@ type Session struct {
 	bg     sync.WaitGroup // reopen goroutines, waited for by Close
 
 	mu       sync.Mutex
+	maxFrame int64  // the server's read limit as announced (0: unknown)
 	lostWhy  string // the server lost the session (no_session): the next open starts a new one
 	id       string // server session id, "" before the first welcome
 	token    string
@@ -168,11 +181,14 @@ func NewSession(url string, cfg SessionConfig) (*Session, error) {
 	if cfg.Client.OnMessage != nil || cfg.Client.Resubscribe != nil {
 		return nil, errors.New("client: SessionConfig.Client.OnMessage and Resubscribe must be nil: the session owns every frame")
 	}
-	if cfg.Window < 0 || cfg.ReplyTimeout < 0 {
-		return nil, errors.New("client: SessionConfig.Window and ReplyTimeout must not be negative")
+	if cfg.Window < 0 || cfg.WindowBytes < 0 || cfg.ReplyTimeout < 0 {
+		return nil, errors.New("client: SessionConfig.Window, WindowBytes and ReplyTimeout must not be negative")
 	}
 	if cfg.Window == 0 {
 		cfg.Window = DefaultWindow
+	}
+	if cfg.WindowBytes == 0 {
+		cfg.WindowBytes = DefaultWindowBytes
 	}
 	if cfg.ReplyTimeout == 0 {
 		cfg.ReplyTimeout = DefaultReplyTimeout
@@ -185,7 +201,7 @@ func NewSession(url string, cfg SessionConfig) (*Session, error) {
 	s := &Session{
 		cfg: cfg, log: cfg.Client.Logger, ctrl: make(chan protocol.Message, 4),
 		kick: make(chan struct{}, 1), pumpEnd: make(chan struct{}), ready: make(chan struct{}),
-		win: newWindow(cfg.Window), space: make(chan struct{}),
+		win: &window{limit: cfg.Window, maxBytes: cfg.WindowBytes}, space: make(chan struct{}),
 		subs: map[string]*Subscription{}, ackDue: map[*Subscription]struct{}{},
 		repairs: map[*Subscription]struct{}{}, ended: make(chan struct{}),
 	}
@@ -224,8 +240,16 @@ func (s *Session) Publish(ctx context.Context, channel string, data []byte) (*Pu
 	if err := protocol.Validate(protocol.Publish{Seq: 1, Channel: channel}); err != nil {
 		return nil, fmt.Errorf("client: failed to publish: %w", err)
 	}
+	if len(data) > s.cfg.WindowBytes {
+		return nil, fmt.Errorf("client: failed to publish %d bytes to %q (WindowBytes %d): %w",
+			len(data), channel, s.cfg.WindowBytes, ErrPayloadTooLarge)
+	}
 	s.mu.Lock()
-	for s.endErr == nil && s.win.full() {
+	if err := s.sizeCheckLocked(channel, len(data)); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	for s.endErr == nil && !s.win.fits(len(data)) {
 		if s.cfg.WindowOverflow == WindowError {
 			s.mu.Unlock()
 			return nil, fmt.Errorf("client: failed to publish to %q (%d unacked): %w", channel, s.cfg.Window, ErrWindowFull)
