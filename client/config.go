@@ -148,7 +148,9 @@ const (
 // the server becoming reachable again to the client being connected (absent
 // limits and an open hook): a dial that started just before and hangs for
 // HandshakeTimeout, then the longest backoff delay, then a handshake of up to
-// HandshakeTimeout. With the defaults: 5s + 12.5s + 5s = 22.5s.
+// HandshakeTimeout. With the defaults: 5s + 12.5s + 5s = 22.5s. A Session's
+// opening (resume or hello, re-attaches) comes on top: see
+// SessionConfig.WorstCaseRecovery.
 func (cfg Config) WorstCaseRecovery() time.Duration {
 	c := cfg.withDefaults()
 	return 2*c.HandshakeTimeout + c.Backoff.Max()

@@ -72,7 +72,12 @@
 // Recovery bound: from the moment the server is reachable again, a client
 // with the default Config is connected within HandshakeTimeout + the largest
 // backoff delay + HandshakeTimeout = 5s + 12.5s + 5s = 22.5s (see
-// [Config.WorstCaseRecovery]). A silent (half-open) connection is declared
+// [Config.WorstCaseRecovery]). A Session is open again (resumed or resynced,
+// every subscription re-attached) within 2*(HandshakeTimeout +
+// 3*ReplyTimeout) + the largest backoff delay = 82.5s with the defaults
+// ([SessionConfig.WorstCaseRecovery]); a gap that arrives while a connection
+// opens is repaired after the opening, on the same connection, and never
+// abandons it. A silent (half-open) connection is declared
 // dead PongTimeout (default 20s) after the last inbound frame, and then
 // recovers within the same bound.
 //

@@ -119,6 +119,25 @@ const DefaultWindowBytes = 64 << 20
 // DefaultReplyTimeout is the default SessionConfig.ReplyTimeout.
 const DefaultReplyTimeout = 10 * time.Second
 
+// WorstCaseRecovery is Config.WorstCaseRecovery with the session opening
+// included: from the server becoming reachable again to the session being
+// open (resumed or resynced, every subscription re-attached). Each attempt may
+// take HandshakeTimeout plus up to three ReplyTimeouts (resume, hello after
+// resume_failed, the attach round) before it fails, so the bound is two such
+// attempts and the longest backoff delay between them:
+// 2*(HandshakeTimeout + 3*ReplyTimeout) + the largest backoff delay. With the
+// defaults: 2*(5s + 30s) + 12.5s = 82.5s. An Attach called while a connection
+// opens adds one more attach round (ReplyTimeout) to that opening. Gaps seen
+// during opening never extend it: they are repaired after it.
+func (cfg SessionConfig) WorstCaseRecovery() time.Duration {
+	c := cfg.Client.withDefaults()
+	reply := cfg.ReplyTimeout
+	if reply == 0 {
+		reply = DefaultReplyTimeout
+	}
+	return 2*(c.HandshakeTimeout+3*reply) + c.Backoff.Max()
+}
+
 // Session is a protocol session on a reconnecting Client: publications are
 // numbered, kept until the server acks them and resent after a reconnect;
 // channel messages are delivered exactly once and in order (or a

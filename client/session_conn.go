@@ -149,8 +149,9 @@ func (s *Session) onWelcome(m protocol.Welcome, resumeFailed *protocol.ResumeFai
 func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, fresh bool) error {
 	for {
 		type attach struct {
-			sub   *Subscription
-			after uint64
+			sub    *Subscription
+			after  uint64
+			synced <-chan struct{}
 		}
 		var todo []attach
 		s.mu.Lock()
@@ -159,7 +160,8 @@ func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, f
 			pending := sub.syncGen != gen
 			sub.mu.Unlock()
 			if pending {
-				todo = append(todo, attach{sub, sub.beginSync(gen, fresh)})
+				after, synced := sub.beginSync(gen, fresh)
+				todo = append(todo, attach{sub, after, synced})
 			}
 		}
 		detaches := s.detaches
@@ -187,7 +189,7 @@ func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, f
 		t := time.NewTimer(s.cfg.ReplyTimeout)
 		for _, a := range todo {
 			select {
-			case <-a.sub.syncedChan():
+			case <-a.synced:
 			case <-t.C:
 				return fmt.Errorf("client: no attached for %q within %s", a.sub.channel, s.cfg.ReplyTimeout)
 			case <-ctx.Done():

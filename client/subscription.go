@@ -187,13 +187,15 @@ type loss struct {
 // beginSync records that an attach is about to be sent on connection gen and
 // returns the after value to send: 0 for a first attach ("from now on"),
 // else the last serial received. fresh says the server session is new to the
-// channel (after a resync).
-func (sub *Subscription) beginSync(gen uint64, fresh bool) (after uint64) {
+// channel (after a resync). synced is closed when this attach is answered:
+// the opening waits on it, not on syncedChan, because a live gap after the
+// answer swaps in a repair's signal that only a post-opening repair closes.
+func (sub *Subscription) beginSync(gen uint64, fresh bool) (after uint64, synced <-chan struct{}) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 	sub.syncing, sub.syncGen, sub.fresh = true, gen, fresh
 	sub.synced = make(chan struct{})
-	return sub.last
+	return sub.last, sub.synced
 }
 
 // syncedChan is closed when the pending attach is answered.
