@@ -133,7 +133,10 @@
 //     delivery acks, which its own pump goroutine hands to the writer
 //     directly rather than through the queue.
 //   - OnEvent runs on one dispatch goroutine, in order. A slow handler delays
-//     later events only (they queue without bound), never the connection.
+//     later events only, never the connection: up to Config.EventQueue
+//     (default 4096) wait; past that new events are dropped, counted
+//     (Stats.EventsDropped) and replaced by one [EventOverflow] saying how
+//     many. The final events (Failed/Closed, EventSessionEnded) always arrive.
 //     Close waits for it to deliver the final event, so a handler must not
 //     call Close with a context that never ends: it would wait for itself.
 //   - OnDrop runs on the goroutine that called Send.
