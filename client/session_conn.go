@@ -27,10 +27,12 @@ func (s *Session) opened(ctx context.Context, w frameWriter) error {
 // open is opened's body; the caller holds openMu. It also runs on a live
 // connection whose session the server lost (see reopen).
 func (s *Session) open(ctx context.Context, w frameWriter) error {
+	s.wmu.Lock()
 	s.mu.Lock()
 	s.gen++
 	gen, id, token, lostWhy := s.gen, s.id, s.token, s.lostWhy
 	s.conn = nil
+	s.wmu.Unlock()
 	clear(s.repairs) // the re-attach below replays from last anyway
 	s.mu.Unlock()
 	s.drainCtrl()

@@ -50,7 +50,17 @@ func (s *Session) pump() {
 			continue
 		}
 		for i, frame := range frames {
-			if err := w.writeFrame(s.c.ctx, websocket.TextMessage, frame); err != nil {
+			s.wmu.Lock()
+			s.mu.Lock()
+			current := s.gen == gen && s.conn == w
+			s.mu.Unlock()
+			if !current { // a new generation began: these frames are stale
+				s.wmu.Unlock()
+				break
+			}
+			err := w.writeFrame(s.c.ctx, websocket.TextMessage, frame)
+			s.wmu.Unlock()
+			if err != nil {
 				s.mu.Lock()
 				if s.gen == gen {
 					s.conn = nil
