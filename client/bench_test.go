@@ -240,3 +240,47 @@ func BenchmarkWindowAck(b *testing.B) {
 		})
 	}
 }
+
+// bareDials times n plain gorilla dials (TCP + upgrade) to url, closing
+// each; pause > 0 idles that long before each dial, as a reconnect does
+// (its backoff delay), so both pay the same wake-up costs.
+func bareDials(tb testing.TB, url string, n int, pause time.Duration) []time.Duration {
+	out := make([]time.Duration, 0, n)
+	for range n {
+		if pause > 0 {
+			time.Sleep(pause)
+		}
+		start := time.Now()
+		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, time.Since(start))
+		_ = ws.Close()
+	}
+	slices.Sort(out)
+	return out
+}
+
+// BenchmarkReconnectVsBareDial reports, in the same run against the same
+// kind of loopback server, the client's reconnect overhead (Reconnecting to
+// Connected minus the scheduled delay) and a bare gorilla dial, and their
+// ratio at p50.
+func BenchmarkReconnectVsBareDial(b *testing.B) {
+	var o, hot, paced []time.Duration
+	srv := startServer(b, "127.0.0.1:0", (&sink{}).handle)
+	for b.Loop() {
+		hot = append(hot, bareDials(b, srv.url(), 20, 0)...)
+		paced = append(paced, bareDials(b, srv.url(), 20, 5*time.Millisecond)...)
+		o = append(o, reconnectOverheads(b, 20)...)
+	}
+	slices.Sort(o)
+	slices.Sort(hot)
+	slices.Sort(paced)
+	p50, hp50, pp50 := quantile(o, 0.5), quantile(hot, 0.5), quantile(paced, 0.5)
+	b.ReportMetric(float64(p50.Microseconds()), "reconnect-p50-µs")
+	b.ReportMetric(float64(hp50.Microseconds()), "bare-dial-p50-µs")
+	b.ReportMetric(float64(pp50.Microseconds()), "paced-dial-p50-µs")
+	b.ReportMetric(float64(p50)/float64(hp50), "ratio-bare")
+	b.ReportMetric(float64(p50)/float64(pp50), "ratio-paced")
+}
