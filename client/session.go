@@ -152,13 +152,13 @@ type Session struct {
 	pumpEnd chan struct{}
 	ready   chan struct{} // closed once c is set: the hooks may run before newClient returns
 
-	openMu sync.Mutex     // serialises opened and reopen: one handshake at a time
+	openMu sync.Mutex // serialises opened and reopen: one handshake at a time
 	// wmu orders the pump's writes against a new generation: the pump holds
 	// it from its generation check to the end of the write, and open bumps
 	// gen under it, so no frame of an older generation follows a hello or
 	// resume on the same connection (a resync after no_session keeps it).
-	wmu    sync.Mutex
-	bg     sync.WaitGroup // reopen goroutines, waited for by Close
+	wmu sync.Mutex
+	bg  sync.WaitGroup // reopen goroutines, waited for by Close
 
 	mu       sync.Mutex
 	maxFrame int64  // the server's read limit as announced (0: unknown)
