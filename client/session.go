@@ -31,7 +31,9 @@ const (
 	// EventDetached: Channel was detached by the application.
 	EventDetached
 	// EventProtocolError: the server sent a frame the session could not use
-	// (undecodable, or violating the protocol); Err says what. The frame is ignored.
+	// (undecodable, binary, an unknown type or version, an attached no attach
+	// asked for, an ack for a sequence never sent or going backwards) or an
+	// error frame (Err is a *ServerError); Err says what. The frame is ignored.
 	EventProtocolError
 	// EventSessionEnded: the session failed or closed; Serial is how many
 	// publications were handed back as failed (see Session.Unacked).

@@ -206,6 +206,12 @@ func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, f
 // received handles every inbound frame, in order, on the reader goroutine.
 func (s *Session) received(msgType int, data []byte) {
 	<-s.ready
+	if msgType != websocket.TextMessage {
+		// The protocol is text frames only; a binary frame is ignored whole,
+		// even if it would decode.
+		s.protocolError(fmt.Errorf("client: binary frame (%d bytes) from the server, the protocol uses text frames", len(data)))
+		return
+	}
 	m, err := protocol.Decode(data)
 	if err != nil {
 		s.protocolError(fmt.Errorf("client: failed to decode a frame from the server: %w", err))
@@ -274,9 +280,14 @@ func (s *Session) onAttached(a protocol.Attached) {
 	sub := s.subs[a.Channel]
 	s.mu.Unlock()
 	if sub == nil {
+		s.protocolError(fmt.Errorf("client: unsolicited attached for %q: not subscribed", a.Channel))
 		return
 	}
-	l := sub.onAttached(a)
+	l, ok := sub.onAttached(a)
+	if !ok {
+		s.protocolError(fmt.Errorf("client: unsolicited attached for %q (serial %d): no attach pending", a.Channel, a.Serial))
+		return
+	}
 	s.c.emit(Event{Kind: EventAttached, Channel: a.Channel, Serial: a.Serial})
 	if l != nil {
 		s.mu.Lock()
@@ -303,6 +314,15 @@ func (s *Session) protocolError(err error) {
 // ackLocked applies a cumulative ack; the caller holds s.mu and then calls
 // finishAcked without it.
 func (s *Session) ackLocked(seq uint64) []*Publication {
+	if seq < s.win.acked {
+		// Harmless (the window keeps its position) but the server broke the
+		// protocol: its acks are cumulative.
+		err := fmt.Errorf("client: server ack went backwards from seq %d to %d", s.win.acked, seq)
+		s.stats.ProtocolErrors++
+		s.log.Warn("session: protocol error", "err", err)
+		s.c.emit(Event{Kind: EventProtocolError, Err: err, Reason: "ack going backwards"})
+		return nil
+	}
 	done, err := s.win.ack(seq)
 	if err != nil {
 		s.stats.ProtocolErrors++

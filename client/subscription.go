@@ -213,19 +213,23 @@ func (sub *Subscription) syncedChan() <-chan struct{} {
 //   - the head is behind last: the channel was reset on the server;
 //   - a resync re-attach with last = 0: the new session takes after=0 as
 //     "from now on", so anything up to the head is out of reach.
-func (sub *Subscription) onAttached(a protocol.Attached) *loss {
+//
+// ok is false for an attached no attach of ours is waiting for (forged or
+// duplicated): it changes nothing.
+func (sub *Subscription) onAttached(a protocol.Attached) (_ *loss, ok bool) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
-	if sub.synced != nil && sub.syncing {
-		sub.syncing = false
-		close(sub.synced)
+	if !sub.syncing || sub.synced == nil {
+		return nil, false
 	}
+	sub.syncing = false
+	close(sub.synced)
 	if !sub.attached {
 		sub.attached = true
 		sub.last = a.Serial
 		sub.consumed, sub.acked = a.Serial, a.Serial
 		close(sub.ready)
-		return nil
+		return nil, true
 	}
 	var l *loss
 	switch {
@@ -240,7 +244,7 @@ func (sub *Subscription) onAttached(a protocol.Attached) *loss {
 		l = &loss{From: 1, To: a.Serial, Oldest: a.Oldest, Reason: "new session after resync: attach after=0 means from now on"}
 		sub.last = a.Serial
 	}
-	return l
+	return l, true
 }
 
 // end stops the subscription with err; buffered messages stay readable.
