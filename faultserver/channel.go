@@ -54,3 +54,9 @@ func (ch *channel) since(after uint64) [][]byte {
 	}
 	return out
 }
+
+// at returns the retained frame of serial; the caller checks that
+// oldest() <= serial <= head.
+func (ch *channel) at(serial uint64) []byte {
+	return ch.hist[(ch.start+int(serial-ch.oldest()))%len(ch.hist)]
+}

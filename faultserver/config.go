@@ -49,6 +49,11 @@ type Config struct {
 	// SendQueue is how many frames may wait for a slow connection before it
 	// is dropped as a slow consumer. Default 4096.
 	SendQueue int
+	// DeliverWindow is the credit of a v2 session on each channel: the most
+	// messages sent beyond its last deliver_ack there (announced in
+	// welcome/resumed as limits.deliver_window). v1 sessions get no credit
+	// limit; replay to them is bounded by the send queue alone. Default 256.
+	DeliverWindow int
 	// WriteTimeout bounds each frame write. Default 10s.
 	WriteTimeout time.Duration
 	// EventLogSize is how many events the log keeps (oldest dropped first,
@@ -97,6 +102,9 @@ func (c Config) withDefaults() Config {
 	if c.SendQueue == 0 {
 		c.SendQueue = 4096
 	}
+	if c.DeliverWindow == 0 {
+		c.DeliverWindow = 256
+	}
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = 10 * time.Second
 	}
@@ -119,6 +127,8 @@ func (c Config) validate() error {
 		return &ConfigError{"ReadLimit", "must not be negative"}
 	case c.Heartbeat < 0:
 		return &ConfigError{"Heartbeat", "must not be negative"}
+	case c.DeliverWindow < 0:
+		return &ConfigError{"DeliverWindow", "must not be negative"}
 	case c.SendQueue < 0:
 		return &ConfigError{"SendQueue", "must not be negative"}
 	case c.WriteTimeout < 0:

@@ -45,6 +45,11 @@ type conn struct {
 	closeTimer *time.Timer
 
 	sess *session // guarded by s.mu
+	// version is the protocol version of the client's hello/resume (1 until
+	// then); replies are encoded in it. Guarded by s.mu.
+	version int
+	// starved is set when the pump stopped for lack of queue room.
+	starved atomic.Bool
 }
 
 func newConn(s *Server, id uint64, ws *websocket.Conn, path string) *conn {
@@ -53,6 +58,7 @@ func newConn(s *Server, id uint64, ws *websocket.Conn, path string) *conn {
 		out:      make(chan outFrame, s.cfg.SendQueue),
 		done:     make(chan struct{}),
 		finished: make(chan struct{}),
+		version:  1,
 	}
 	ws.SetReadLimit(s.cfg.ReadLimit)
 	ws.SetPingHandler(c.onPing)
@@ -166,6 +172,7 @@ func (c *conn) writeLoop() {
 				c.kill("write failed: " + err.Error())
 				return
 			}
+			c.afterWrite()
 		}
 	}
 }

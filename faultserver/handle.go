@@ -49,7 +49,7 @@ func (s *Server) handleFrame(c *conn, typ int, data []byte) {
 		s.protocolError(c, protocol.CodeBadFrame, "binary frames are not part of the protocol", true)
 		return
 	}
-	m, err := protocol.DecodeLimit(data, int(s.cfg.ReadLimit))
+	m, v, err := protocol.DecodeLimitVersion(data, int(s.cfg.ReadLimit))
 	if err != nil {
 		code := protocol.CodeBadFrame
 		var pe *protocol.Error
@@ -61,6 +61,10 @@ func (s *Server) handleFrame(c *conn, typ int, data []byte) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	switch m.(type) {
+	case protocol.Hello, protocol.Resume:
+		c.version = v // the session is answered in the version it opened with
+	}
 	switch m := m.(type) {
 	case protocol.Hello:
 		s.onHello(c, m)
@@ -97,7 +101,7 @@ func (s *Server) protocolErrorLocked(c *conn, code, msg string, reply bool) {
 
 // sendLocked encodes m and queues it on c. Caller holds mu.
 func (s *Server) sendLocked(c *conn, m protocol.Message) {
-	frame, err := protocol.Encode(m)
+	frame, err := protocol.EncodeVersion(c.version, m)
 	if err != nil { // a server bug: every message we build validates
 		s.log.Error("failed to encode", "type", m.MessageType(), "err", err)
 		return
@@ -124,6 +128,7 @@ func (s *Server) onHello(c *conn, m protocol.Hello) {
 	s.sendLocked(c, protocol.Welcome{
 		Session: ss.id, Token: ss.token,
 		HeartbeatMS: s.cfg.Heartbeat.Milliseconds(), ResumeTTLMS: s.cfg.SessionTTL.Milliseconds(),
+		Limits: s.limits(),
 	})
 }
 
@@ -140,11 +145,13 @@ func (s *Server) onResume(c *conn, m protocol.Resume) {
 	}
 	s.bindLocked(c, ss)
 	s.emit(Event{Kind: EventResume, Conn: c.id, Session: ss.id, Seq: ss.acked})
-	s.sendLocked(c, protocol.Resumed{Session: ss.id, Acked: ss.acked})
+	s.sendLocked(c, protocol.Resumed{Session: ss.id, Acked: ss.acked, Limits: s.limits()})
 	s.redeliverLocked(c, ss)
 }
 
-// redeliverLocked sends a resumed session what it had not deliver_ack'd.
+// redeliverLocked starts streaming a resumed session what it had not
+// deliver_ack'd: the pump sends it as credit and queue room allow, and the
+// client's re-attach does not replay it a second time.
 func (s *Server) redeliverLocked(c *conn, ss *session) {
 	for name, sub := range ss.subs {
 		ch := s.channels[name]
@@ -153,19 +160,15 @@ func (s *Server) redeliverLocked(c *conn, ss *session) {
 		}
 		ev := Event{Kind: EventRedeliver, Conn: c.id, Session: ss.id, Channel: name,
 			After: sub.delivered, Serial: ch.head, Oldest: ch.oldest()}
-		var frames [][]byte
 		if !ch.reaches(sub.delivered) {
-			ev.ContinuityLost = true // the client's re-attach will be told
+			ev.ContinuityLost = true // the client's re-attach is told, then streamed
+			sub.held = true
 		} else {
-			frames = ch.since(sub.delivered)
-			ev.Count = len(frames)
+			ev.Count = int(ch.head - sub.delivered)
 		}
 		s.emit(ev) // before the frames, so a client that sees them finds the event
-		for _, f := range frames {
-			c.enqueue(websocket.TextMessage, f)
-		}
-		s.count.replayed.Add(uint64(len(frames)))
 	}
+	s.pumpLocked(c)
 }
 
 func (s *Server) onAttach(c *conn, m protocol.Attach) {
@@ -186,19 +189,19 @@ func (s *Server) onAttach(c *conn, m protocol.Attach) {
 	lost := !ch.reaches(start)
 	start = min(start, ch.head) // a client ahead of us gets nothing replayed
 	if sub == nil {
-		sub = &subscription{}
+		sub = &subscription{sent: start}
 		ss.subs[m.Channel] = sub
 		ch.subs[ss] = struct{}{}
-	}
+	} else if !sub.resumed || sub.held || sub.sent < start {
+		sub.sent = start // replay from where the client asks
+	} // else: the redelivery since the resume already streams past start
+	sub.held, sub.resumed = false, false
 	sub.delivered = start
-	frames := ch.since(start)
+	sub.sent = max(sub.sent, ch.oldest()-1)
 	s.emit(Event{Kind: EventAttach, Conn: c.id, Session: ss.id, Channel: m.Channel, After: m.After,
-		Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost, Count: len(frames)})
+		Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost, Count: int(ch.head - min(sub.sent, ch.head))})
 	s.sendLocked(c, protocol.Attached{Channel: m.Channel, Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost})
-	for _, f := range frames {
-		c.enqueue(websocket.TextMessage, f)
-	}
-	s.count.replayed.Add(uint64(len(frames)))
+	s.pumpSubLocked(c, ch, sub, &s.count.replayed)
 }
 
 func (s *Server) onDetach(c *conn, m protocol.Detach) {
@@ -241,7 +244,8 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 	s.sendLocked(c, protocol.Ack{Seq: m.Seq})
 	s.count.publishesAccepted.Add(1)
 	ch := s.channelLocked(m.Channel)
-	frame, err := protocol.Encode(protocol.ChannelMessage{Channel: m.Channel, Serial: ch.head + 1, Data: m.Data})
+	// Stored at v1, which every peer reads (the body is the same in v2).
+	frame, err := protocol.EncodeVersion(protocol.MinVersion, protocol.ChannelMessage{Channel: m.Channel, Serial: ch.head + 1, Data: m.Data})
 	if err != nil {
 		s.log.Error("failed to encode message", "err", err)
 		return
@@ -250,11 +254,16 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 	if s.faults.lossy.skipLocked(m.Channel) {
 		s.count.lossySkipped.Add(1)
 		s.emit(Event{Kind: EventLossySkip, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq, Serial: serial})
+		for sub := range ch.subs {
+			if st := sub.subs[m.Channel]; st.sent == serial-1 {
+				st.sent = serial // a live subscriber must see the gap
+			}
+		}
 		return
 	}
 	for sub := range ch.subs {
-		if sub.conn != nil && sub.conn.enqueue(websocket.TextMessage, frame) {
-			s.count.fannedOut.Add(1)
+		if sub.conn != nil {
+			s.pumpSubLocked(sub.conn, ch, sub.subs[m.Channel], &s.count.fannedOut)
 		}
 	}
 }
@@ -269,4 +278,5 @@ func (s *Server) onDeliverAck(c *conn, m protocol.DeliverAck) {
 		return // detached meanwhile: nothing to track
 	}
 	sub.delivered = max(sub.delivered, min(m.Serial, ch.head))
+	s.pumpSubLocked(c, ch, sub, &s.count.replayed) // credit came back
 }

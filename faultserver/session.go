@@ -26,6 +26,16 @@ type session struct {
 // subscription is a session's attachment to one channel.
 type subscription struct {
 	delivered uint64 // last serial the client confirmed with deliver_ack (or attached after)
+	// sent is the last serial queued on the session's current connection;
+	// the pump streams sent+1.. from history as credit and queue room allow.
+	sent uint64
+	// held stops the pump after a resume whose position fell out of
+	// history: the client's re-attach is told continuity_lost first.
+	held bool
+	// resumed is set from a resume until the client's first attach of the
+	// channel, which then continues the redelivery instead of replaying it
+	// again (a later attach, a gap repair, replays from its After).
+	resumed bool
 }
 
 func randomHex(n int) string {
@@ -101,6 +111,9 @@ func (s *Server) bindLocked(c *conn, ss *session) {
 	}
 	ss.conn = c
 	c.sess = ss
+	for _, sub := range ss.subs { // a new connection: stream from the last deliver_ack
+		sub.sent, sub.resumed = sub.delivered, true
+	}
 }
 
 // unbindLocked detaches c's session, which starts aging toward its TTL.
