@@ -102,8 +102,16 @@
 //     cumulative ack and is resent after every reconnect; within one server
 //     session the server drops duplicates by sequence number (exactly once).
 //     If a resume fails (the server forgot the session), a new session
-//     starts (EventResynced) and the window is republished under new numbers:
-//     at-least-once across a resync. On Failed or Closed, Unacked hands back
+//     starts (EventResynced) and the window is republished under new
+//     session numbers but the same producer sequence (protocol v2: a
+//     producer id stable for the Session's life, Publish.PSeq =
+//     Publication.ID): a v2 server that remembers the producer (its
+//     dedupe_ttl_ms horizon) fans each out once, so exactly once across a
+//     resync; against a v1 server, at-least-once. A publication the server
+//     refuses (v2 rejected) fails with a [*RejectedError] and is never
+//     resent; a message too large for this client's ReadLimit (v2 skipped)
+//     is not delivered, and raises EventContinuityLost (counted in
+//     SessionStats.Unreadable). On Failed or Closed, Unacked hands back
 //     what was never acked.
 //   - Session loss on a live connection: when the server answers
 //     error{no_session} (it forgot the session but the TCP connection stayed

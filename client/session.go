@@ -163,9 +163,10 @@ type Session struct {
 	bg  sync.WaitGroup // reopen goroutines, waited for by Close
 
 	mu       sync.Mutex
-	maxFrame int64  // the server's read limit as announced (0: unknown)
-	lostWhy  string // the server lost the session (no_session): the next open starts a new one
-	id       string // server session id, "" before the first welcome
+	producer string          // v2 producer id, stable for the session's life
+	limits   protocol.Limits // as announced by the last welcome/resumed (zero: unknown, v1)
+	lostWhy  string          // the server lost the session (no_session): the next open starts a new one
+	id       string          // server session id, "" before the first welcome
 	token    string
 	win      *window
 	space    chan struct{} // closed and replaced when the window shrinks
@@ -230,6 +231,7 @@ func NewSession(url string, cfg SessionConfig) (*Session, error) {
 		win: &window{limit: cfg.Window, maxBytes: cfg.WindowBytes}, space: make(chan struct{}),
 		subs: map[string]*Subscription{}, ackDue: map[*Subscription]struct{}{},
 		repairs: map[*Subscription]struct{}{}, ended: make(chan struct{}),
+		producer: newProducer(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -372,6 +374,8 @@ type SessionStats struct {
 	Resyncs          uint64 // failed resumes replaced by a new session
 	ProtocolErrors   uint64 // unusable frames from the server
 	ServerErrors     uint64 // error frames from the server (each also an EventProtocolError)
+	Rejected         uint64 // publications the server refused (v2 rejected), failed with a *RejectedError
+	Unreadable       uint64 // messages the server skipped as too large for us (v2 skipped), each a ContinuityLost
 	SessionLosses    uint64 // no_session errors that started a resync on a live connection
 }
 

@@ -42,7 +42,7 @@ func (s *Session) open(ctx context.Context, w frameWriter) error {
 		// The server said it has no session for us: a resume cannot succeed.
 		resumeFailed = &protocol.ResumeFailed{Reason: lostWhy}
 	} else if id != "" {
-		reply, err := s.request(ctx, w, protocol.Resume{Session: id, Token: token})
+		reply, err := s.request(ctx, w, protocol.Resume{Session: id, Token: token, ReadLimit: s.c.cfg.ReadLimit})
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (s *Session) open(ctx context.Context, w frameWriter) error {
 	}
 	fresh := resumeFailed != nil
 	if id == "" || fresh {
-		reply, err := s.request(ctx, w, protocol.Hello{ClientID: s.cfg.ClientID})
+		reply, err := s.request(ctx, w, protocol.Hello{ClientID: s.cfg.ClientID, ReadLimit: s.c.cfg.ReadLimit, Producer: s.producer})
 		if err != nil {
 			return err
 		}
@@ -120,6 +120,7 @@ func (s *Session) onResumed(id string, m protocol.Resumed) error {
 	}
 	s.mu.Lock()
 	s.stats.Resumes++
+	s.limits = m.Limits
 	acked := s.ackLocked(m.Acked)
 	s.mu.Unlock()
 	s.finishAcked(acked)
@@ -129,7 +130,7 @@ func (s *Session) onResumed(id string, m protocol.Resumed) error {
 
 func (s *Session) onWelcome(m protocol.Welcome, resumeFailed *protocol.ResumeFailed) {
 	s.mu.Lock()
-	s.id, s.token, s.lostWhy = m.Session, m.Token, ""
+	s.id, s.token, s.lostWhy, s.limits = m.Session, m.Token, "", m.Limits
 	s.stats.Sessions++
 	n := s.win.len()
 	if resumeFailed != nil {
@@ -227,6 +228,10 @@ func (s *Session) received(msgType int, data []byte) {
 		s.finishAcked(acked)
 	case protocol.Attached:
 		s.onAttached(m)
+	case protocol.Rejected:
+		s.onRejected(m)
+	case protocol.Skipped:
+		s.onSkipped(m)
 	case protocol.ErrorMessage:
 		s.onServerError(m)
 	case protocol.Welcome, protocol.Resumed, protocol.ResumeFailed:
@@ -331,7 +336,11 @@ func (s *Session) ackLocked(seq uint64) []*Publication {
 		return nil
 	}
 	if len(done) > 0 {
-		s.stats.Acked += uint64(len(done))
+		for _, p := range done {
+			if p.Status() < PublishAcked { // rejected ones are settled, not acked
+				s.stats.Acked++
+			}
+		}
 		close(s.space)
 		s.space = make(chan struct{})
 	}

@@ -31,7 +31,7 @@ func (s *Session) pump() {
 			nAcks = len(frames)
 			pubs = s.win.unsent(pumpBatch)
 			for i, p := range pubs {
-				frame, err := protocol.Encode(protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data})
+				frame, err := protocol.Encode(protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data, PSeq: p.id})
 				if err != nil { // Publish validated the channel, so this cannot happen; never write past it
 					s.log.Error("session: failed to encode a publication", "id", p.id, "err", err)
 					pubs = pubs[:i]

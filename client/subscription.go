@@ -40,7 +40,8 @@ type Subscription struct {
 	repairFrom uint64
 	queue      []Delivery
 	wake       chan struct{} // closed and replaced when queue grows or the subscription ends
-	consumed   uint64        // highest serial Next returned
+	consumed   uint64        // highest serial Next returned (or skipped past)
+	skipTo     uint64        // skipped serial behind the buffer: consumed once the buffer drains
 	acked      uint64        // highest serial a deliver_ack was queued for
 	err        error         // set once the subscription ended
 }
@@ -78,6 +79,9 @@ func (sub *Subscription) Next(ctx context.Context) (Delivery, error) {
 			sub.queue[0] = Delivery{}
 			sub.queue = sub.queue[1:]
 			sub.consumed = d.Serial
+			if len(sub.queue) == 0 && sub.skipTo > sub.consumed {
+				sub.consumed = sub.skipTo
+			}
 			ackNow := sub.consumed-sub.acked >= deliverAckEvery || len(sub.queue) == 0
 			sub.mu.Unlock()
 			if ackNow {
@@ -175,6 +179,26 @@ func (sub *Subscription) offer(m protocol.ChannelMessage) (v verdict, expected u
 	sub.queue = append(sub.queue, Delivery{Channel: m.Channel, Serial: m.Serial, Data: m.Data})
 	sub.signal()
 	return v, expected
+}
+
+// skip moves the position past serial (a v2 skipped notice) and returns the
+// first serial not delivered; false if serial is at or below the position.
+// When nothing is buffered the consumed position moves too, so the next
+// deliver_ack covers it.
+func (sub *Subscription) skip(serial uint64) (from uint64, ok bool) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if sub.err != nil || !sub.attached || serial <= sub.last {
+		return 0, false
+	}
+	from = sub.last + 1
+	sub.last = serial
+	if len(sub.queue) == 0 {
+		sub.consumed = serial
+	} else {
+		sub.skipTo = serial
+	}
+	return from, true
 }
 
 // loss describes a hole in a channel's serials: From..To were never delivered.

@@ -56,8 +56,11 @@ func newPublication(id uint64, channel string, data []byte) *Publication {
 	return &Publication{id: id, channel: channel, data: data, done: make(chan struct{})}
 }
 
-// ID is a local identifier, unique within the Session and stable for the
-// publication's life (unlike Seq, which changes if the session resyncs).
+// ID is unique within the Session and stable for the publication's life
+// (unlike Seq, which changes if the session resyncs): 1, 2, 3, ... It is
+// sent as the v2 producer sequence (Publish.PSeq) with the Session's stable
+// producer id, so a server that dedupes by it fans a publication out once
+// even when a resync republishes it.
 func (p *Publication) ID() uint64 { return p.id }
 
 // Channel is the channel published to.
