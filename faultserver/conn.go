@@ -60,7 +60,10 @@ func newConn(s *Server, id uint64, ws *websocket.Conn, path string) *conn {
 		finished: make(chan struct{}),
 		version:  1,
 	}
-	ws.SetReadLimit(s.cfg.ReadLimit)
+	// Frames up to twice ReadLimit are read so that an oversized publish
+	// can be answered with rejected instead of close 1009, which a client
+	// would retry forever; beyond that gorilla closes with 1009.
+	ws.SetReadLimit(2*s.cfg.ReadLimit + 4096)
 	ws.SetPingHandler(c.onPing)
 	return c
 }

@@ -446,8 +446,13 @@ func TestProtocolErrorsAnswerAndKeepConnection(t *testing.T) {
 	if got := s.CountEvents(EventProtocolError); got != len(cases)+1 {
 		t.Fatalf("protocol_error events %d, want %d", got, len(cases)+1)
 	}
-	// Over the read limit: gorilla closes with 1009 and the event is logged.
+	// Over the read limit: answered with too_large, the connection stays.
 	a.sendRaw([]byte(`{"v":1,"type":"hello","body":{"client_id":"` + strings.Repeat("x", 5000) + `"}}`))
+	if e := expect[protocol.ErrorMessage](a); e.Code != protocol.CodeTooLarge {
+		t.Fatalf("oversized hello: %+v, want too_large", e)
+	}
+	// Over twice the read limit: gorilla closes with 1009 and the event is logged.
+	a.sendRaw([]byte(`{"v":1,"type":"hello","body":{"client_id":"` + strings.Repeat("x", 13000) + `"}}`))
 	if err := a.readErr(); !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
 		t.Fatalf("oversized frame: %v, want close 1009", err)
 	}
@@ -455,8 +460,8 @@ func TestProtocolErrorsAnswerAndKeepConnection(t *testing.T) {
 	if e.CloseCode != 0 && e.CloseCode != websocket.CloseMessageTooBig {
 		t.Fatalf("disconnect %+v", e)
 	}
-	if got := s.Stats().ProtocolErrors; got != uint64(len(cases)+2) {
-		t.Fatalf("protocol errors stat %d, want %d", got, len(cases)+2)
+	if got := s.Stats().ProtocolErrors; got != uint64(len(cases)+3) {
+		t.Fatalf("protocol errors stat %d, want %d", got, len(cases)+3)
 	}
 }
 

@@ -74,7 +74,7 @@ func (s *Server) pumpSubLocked(c *conn, ch *channel, sub *subscription, counter 
 			c.starved.Store(true)
 			return false
 		}
-		if !c.enqueue(websocket.TextMessage, ch.at(next)) {
+		if !c.enqueue(websocket.TextMessage, s.frameFor(c, ch, next)) {
 			return false
 		}
 		sub.sent = next

@@ -49,12 +49,15 @@ func (s *Server) handleFrame(c *conn, typ int, data []byte) {
 		s.protocolError(c, protocol.CodeBadFrame, "binary frames are not part of the protocol", true)
 		return
 	}
-	m, v, err := protocol.DecodeLimitVersion(data, int(s.cfg.ReadLimit))
+	m, v, err := protocol.DecodeLimitVersion(data, 2*int(s.cfg.ReadLimit)+4096)
 	if err != nil {
 		code := protocol.CodeBadFrame
 		var pe *protocol.Error
 		if errors.As(err, &pe) {
 			code = pe.Code()
+		}
+		if int64(len(data)) > s.cfg.ReadLimit {
+			code = protocol.CodeTooLarge // whatever else is wrong with it
 		}
 		s.protocolError(c, code, err.Error(), true)
 		return
@@ -64,6 +67,14 @@ func (s *Server) handleFrame(c *conn, typ int, data []byte) {
 	switch m.(type) {
 	case protocol.Hello, protocol.Resume:
 		c.version = v // the session is answered in the version it opened with
+	}
+	if int64(len(data)) > s.cfg.ReadLimit {
+		if p, ok := m.(protocol.Publish); ok {
+			s.onPublishTooLarge(c, p, len(data))
+		} else {
+			s.protocolErrorLocked(c, protocol.CodeTooLarge, fmt.Sprintf("%s frame of %d bytes over read limit %d", m.MessageType(), len(data), s.cfg.ReadLimit), true)
+		}
+		return
 	}
 	switch m := m.(type) {
 	case protocol.Hello:
@@ -123,6 +134,7 @@ func (s *Server) sessionLocked(c *conn, t protocol.Type) *session {
 func (s *Server) onHello(c *conn, m protocol.Hello) {
 	s.unbindLocked(c)
 	ss := s.newSessionLocked(c, m.ClientID)
+	ss.readLimit = m.ReadLimit
 	c.sess = ss
 	s.emit(Event{Kind: EventHello, Conn: c.id, Session: ss.id, Detail: m.ClientID})
 	s.sendLocked(c, protocol.Welcome{
@@ -144,6 +156,7 @@ func (s *Server) onResume(c *conn, m protocol.Resume) {
 		return
 	}
 	s.bindLocked(c, ss)
+	ss.readLimit = m.ReadLimit
 	s.emit(Event{Kind: EventResume, Conn: c.id, Session: ss.id, Seq: ss.acked})
 	s.sendLocked(c, protocol.Resumed{Session: ss.id, Acked: ss.acked, Limits: s.limits()})
 	s.redeliverLocked(c, ss)

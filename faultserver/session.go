@@ -17,6 +17,7 @@ const (
 type session struct {
 	id, token  string
 	clientID   string
+	readLimit  int64  // the client's read limit (v2 hello/resume); 0: none given
 	acked      uint64 // highest publish seq accepted
 	subs       map[string]*subscription
 	conn       *conn     // nil while disconnected

@@ -24,9 +24,14 @@ type Stats struct {
 	ConnectionsClosed  uint64 `json:"connections_closed"`
 	LossyDropped       uint64 `json:"lossy_dropped"`
 	LossySkipped       uint64 `json:"lossy_skipped"`
-	ProtocolErrors     uint64 `json:"protocol_errors"`
-	EchoedFrames       uint64 `json:"echoed_frames"`
-	Restarts           uint64 `json:"restarts"`
+	// TooLargeSkipped counts messages sent as skipped: over the
+	// subscriber's read limit (v2). TooLargeRejected counts publishes
+	// over ReadLimit answered by rejected (v2) or error too_large (v1).
+	TooLargeSkipped  uint64 `json:"too_large_skipped"`
+	TooLargeRejected uint64 `json:"too_large_rejected"`
+	ProtocolErrors   uint64 `json:"protocol_errors"`
+	EchoedFrames     uint64 `json:"echoed_frames"`
+	Restarts         uint64 `json:"restarts"`
 	// EventsDropped counts events evicted from the bounded event log
 	// (Config.EventLogSize); they are always the oldest, IDs 1..EventsDropped.
 	EventsDropped uint64 `json:"events_dropped"`
@@ -40,6 +45,7 @@ type counters struct {
 	handshakesRejected, handshakesDelayed            atomic.Uint64
 	connectionsDropped, connectionsClosed            atomic.Uint64
 	lossyDropped, lossySkipped, protocolErrors, echo atomic.Uint64
+	tooLargeSkipped, tooLargeRejected                atomic.Uint64
 	restarts                                         atomic.Uint64
 }
 
@@ -65,6 +71,8 @@ func (s *Server) Stats() Stats {
 		ConnectionsClosed:  c.connectionsClosed.Load(),
 		LossyDropped:       c.lossyDropped.Load(),
 		LossySkipped:       c.lossySkipped.Load(),
+		TooLargeSkipped:    c.tooLargeSkipped.Load(),
+		TooLargeRejected:   c.tooLargeRejected.Load(),
 		ProtocolErrors:     c.protocolErrors.Load(),
 		EchoedFrames:       c.echo.Load(),
 		Restarts:           c.restarts.Load(),
