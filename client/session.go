@@ -106,6 +106,9 @@ type SessionConfig struct {
 	WindowBytes int
 	// WindowOverflow: WindowBlock (default) or WindowError.
 	WindowOverflow WindowOverflow
+	// noPSeq is a test seam: publish without producer sequence, as a v1
+	// client does (the negative control of the dedupe test).
+	noPSeq bool
 	// ReplyTimeout bounds each wait for the server's answer while a connection
 	// opens (welcome, resumed, attached): past it the connection is abandoned
 	// and the transport reconnects. Default 10s.
@@ -246,6 +249,15 @@ func NewSession(url string, cfg SessionConfig) (*Session, error) {
 	close(s.ready)
 	go s.pump()
 	return s, nil
+}
+
+// Limits returns the limits the server announced when the session last
+// opened (welcome or resumed; protocol v2). The zero value means unknown (a
+// v1 server, or not opened yet).
+func (s *Session) Limits() protocol.Limits {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limits
 }
 
 // Client is the underlying transport, for State, WaitFor and Stats.

@@ -31,7 +31,11 @@ func (s *Session) pump() {
 			nAcks = len(frames)
 			pubs = s.win.unsent(pumpBatch)
 			for i, p := range pubs {
-				frame, err := protocol.Encode(protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data, PSeq: p.id})
+				pseq := p.id
+				if s.cfg.noPSeq {
+					pseq = 0
+				}
+				frame, err := protocol.Encode(protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data, PSeq: pseq})
 				if err != nil { // Publish validated the channel, so this cannot happen; never write past it
 					s.log.Error("session: failed to encode a publication", "id", p.id, "err", err)
 					pubs = pubs[:i]
