@@ -54,6 +54,14 @@ type Config struct {
 	// welcome/resumed as limits.deliver_window). v1 sessions get no credit
 	// limit; replay to them is bounded by the send queue alone. Default 256.
 	DeliverWindow int
+	// DedupeTTL is the v2 dedupe horizon: how long the highest PSeq of a
+	// producer is remembered after its last publish (announced as
+	// limits.dedupe_ttl_ms). A producer that republishes after a resync
+	// within it is not fanned out twice. Default 10m.
+	DedupeTTL time.Duration
+	// MaxProducers bounds the producers remembered; past it the least
+	// recently active is forgotten (Stats.ProducersEvicted). Default 100000.
+	MaxProducers int
 	// WriteTimeout bounds each frame write. Default 10s.
 	WriteTimeout time.Duration
 	// EventLogSize is how many events the log keeps (oldest dropped first,
@@ -105,6 +113,12 @@ func (c Config) withDefaults() Config {
 	if c.DeliverWindow == 0 {
 		c.DeliverWindow = 256
 	}
+	if c.DedupeTTL == 0 {
+		c.DedupeTTL = 10 * time.Minute
+	}
+	if c.MaxProducers == 0 {
+		c.MaxProducers = 100000
+	}
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = 10 * time.Second
 	}
@@ -127,6 +141,8 @@ func (c Config) validate() error {
 		return &ConfigError{"ReadLimit", "must not be negative"}
 	case c.Heartbeat < 0:
 		return &ConfigError{"Heartbeat", "must not be negative"}
+	case c.DedupeTTL < 0 || c.MaxProducers < 0:
+		return &ConfigError{"DedupeTTL/MaxProducers", "must not be negative"}
 	case c.DeliverWindow < 0:
 		return &ConfigError{"DeliverWindow", "must not be negative"}
 	case c.SendQueue < 0:

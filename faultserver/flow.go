@@ -101,5 +101,6 @@ func (s *Server) limits() protocol.Limits {
 		MaxFrame:      s.cfg.ReadLimit,
 		History:       s.cfg.HistorySize,
 		DeliverWindow: s.cfg.DeliverWindow,
+		DedupeTTLMS:   s.cfg.DedupeTTL.Milliseconds(),
 	}
 }

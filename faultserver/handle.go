@@ -134,7 +134,7 @@ func (s *Server) sessionLocked(c *conn, t protocol.Type) *session {
 func (s *Server) onHello(c *conn, m protocol.Hello) {
 	s.unbindLocked(c)
 	ss := s.newSessionLocked(c, m.ClientID)
-	ss.readLimit = m.ReadLimit
+	ss.readLimit, ss.producer = m.ReadLimit, m.Producer
 	c.sess = ss
 	s.emit(Event{Kind: EventHello, Conn: c.id, Session: ss.id, Detail: m.ClientID})
 	s.sendLocked(c, protocol.Welcome{
@@ -248,6 +248,13 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 		return
 	}
 	ss.acked = m.Seq
+	if s.producerDuplicateLocked(ss, m.PSeq, time.Now()) {
+		s.count.producerDuplicates.Add(1)
+		s.emit(Event{Kind: EventDuplicate, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq,
+			Detail: fmt.Sprintf("producer %s pseq %d already accepted", ss.producer, m.PSeq)})
+		s.sendLocked(c, protocol.Ack{Seq: m.Seq})
+		return
+	}
 	if s.faults.lossy.dropLocked(m.Channel) {
 		s.count.lossyDropped.Add(1)
 		s.emit(Event{Kind: EventLossyDrop, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq})

@@ -50,6 +50,7 @@ type Server struct {
 	stop      chan struct{} // closed by Close
 	sessions  map[string]*session
 	channels  map[string]*channel
+	producers map[string]*producer // v2 dedupe state, by Hello.Producer
 	conns     map[*conn]struct{}
 	nextConn  uint64
 	rnd       *rand.Rand
@@ -71,14 +72,15 @@ func New(cfg Config) (*Server, error) {
 		seed = binary.LittleEndian.Uint64(b[:])
 	}
 	s := &Server{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		events:   newEventLog(cfg.EventLogSize),
-		sessions: make(map[string]*session),
-		channels: make(map[string]*channel),
-		conns:    make(map[*conn]struct{}),
-		stop:     make(chan struct{}),
-		rnd:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		cfg:       cfg,
+		log:       cfg.Logger,
+		events:    newEventLog(cfg.EventLogSize),
+		sessions:  make(map[string]*session),
+		producers: make(map[string]*producer),
+		channels:  make(map[string]*channel),
+		conns:     make(map[*conn]struct{}),
+		stop:      make(chan struct{}),
+		rnd:       rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 	}
 	s.upgrader = websocket.Upgrader{HandshakeTimeout: 10 * time.Second}
 	return s, nil
@@ -272,6 +274,7 @@ func (s *Server) janitor() {
 			return
 		case now := <-t.C:
 			s.expireSessions(now)
+			s.expireProducers(now)
 		}
 	}
 }

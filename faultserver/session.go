@@ -18,6 +18,7 @@ type session struct {
 	id, token  string
 	clientID   string
 	readLimit  int64  // the client's read limit (v2 hello/resume); 0: none given
+	producer   string // Hello.Producer (v2); "" for none
 	acked      uint64 // highest publish seq accepted
 	subs       map[string]*subscription
 	conn       *conn     // nil while disconnected

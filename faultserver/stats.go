@@ -29,9 +29,14 @@ type Stats struct {
 	// over ReadLimit answered by rejected (v2) or error too_large (v1).
 	TooLargeSkipped  uint64 `json:"too_large_skipped"`
 	TooLargeRejected uint64 `json:"too_large_rejected"`
-	ProtocolErrors   uint64 `json:"protocol_errors"`
-	EchoedFrames     uint64 `json:"echoed_frames"`
-	Restarts         uint64 `json:"restarts"`
+	// ProducerDuplicates counts v2 publishes acked but not fanned out again
+	// (PSeq at or below the producer's highest); ProducersEvicted counts
+	// producers forgotten for MaxProducers before their DedupeTTL.
+	ProducerDuplicates uint64 `json:"producer_duplicates"`
+	ProducersEvicted   uint64 `json:"producers_evicted"`
+	ProtocolErrors     uint64 `json:"protocol_errors"`
+	EchoedFrames       uint64 `json:"echoed_frames"`
+	Restarts           uint64 `json:"restarts"`
 	// EventsDropped counts events evicted from the bounded event log
 	// (Config.EventLogSize); they are always the oldest, IDs 1..EventsDropped.
 	EventsDropped uint64 `json:"events_dropped"`
@@ -46,6 +51,7 @@ type counters struct {
 	connectionsDropped, connectionsClosed            atomic.Uint64
 	lossyDropped, lossySkipped, protocolErrors, echo atomic.Uint64
 	tooLargeSkipped, tooLargeRejected                atomic.Uint64
+	producerDuplicates, producersEvicted             atomic.Uint64
 	restarts                                         atomic.Uint64
 }
 
@@ -73,6 +79,8 @@ func (s *Server) Stats() Stats {
 		LossySkipped:       c.lossySkipped.Load(),
 		TooLargeSkipped:    c.tooLargeSkipped.Load(),
 		TooLargeRejected:   c.tooLargeRejected.Load(),
+		ProducerDuplicates: c.producerDuplicates.Load(),
+		ProducersEvicted:   c.producersEvicted.Load(),
 		ProtocolErrors:     c.protocolErrors.Load(),
 		EchoedFrames:       c.echo.Load(),
 		Restarts:           c.restarts.Load(),
