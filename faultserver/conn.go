@@ -32,7 +32,7 @@ type conn struct {
 	ws       *websocket.Conn
 	path     string
 	remote   string
-	out      chan outFrame
+	out      *sendQueue
 	done     chan struct{} // closed by kill: stop everything
 	finished chan struct{} // closed once the handler has cleaned up
 	killOnce sync.Once
@@ -55,7 +55,7 @@ type conn struct {
 func newConn(s *Server, id uint64, ws *websocket.Conn, path string) *conn {
 	c := &conn{
 		id: id, s: s, ws: ws, path: path, remote: ws.RemoteAddr().String(),
-		out:      make(chan outFrame, s.cfg.SendQueue),
+		out:      newSendQueue(s.cfg.SendQueue),
 		done:     make(chan struct{}),
 		finished: make(chan struct{}),
 		version:  1,
@@ -135,15 +135,13 @@ func (c *conn) enqueue(typ int, data []byte) bool {
 		return false
 	default:
 	}
-	select {
-	case c.out <- outFrame{typ, data}:
+	if c.out.push(outFrame{typ, data}) {
 		return true
-	default:
-		c.s.emit(Event{Kind: EventSlowConsumer, Conn: c.id, Session: c.sessionIDLocked(),
-			Detail: fmt.Sprintf("send queue full (%d frames)", cap(c.out))})
-		c.kill("slow consumer")
-		return false
 	}
+	c.s.emit(Event{Kind: EventSlowConsumer, Conn: c.id, Session: c.sessionIDLocked(),
+		Detail: fmt.Sprintf("send queue full (%d frames)", c.out.limit)})
+	c.kill("slow consumer")
+	return false
 }
 
 func (c *conn) sessionIDLocked() string {
@@ -160,7 +158,13 @@ func (c *conn) writeLoop() {
 		select {
 		case <-c.done:
 			return
-		case f := <-c.out:
+		case <-c.out.wake:
+		}
+		for {
+			f, ok := c.out.pop()
+			if !ok {
+				break
+			}
 			if !c.waitStall() {
 				return
 			}
@@ -176,6 +180,11 @@ func (c *conn) writeLoop() {
 				return
 			}
 			c.afterWrite()
+			select {
+			case <-c.done:
+				return
+			default:
+			}
 		}
 	}
 }

@@ -23,10 +23,10 @@ import (
 // that reads nothing at all is ended by WriteTimeout on the blocked write.
 
 // reserve is the part of the send queue the pump leaves to replies.
-func (c *conn) reserve() int { return cap(c.out) / 16 }
+func (c *conn) reserve() int { return c.out.limit / 16 }
 
 // room is how many more frames the pump may queue now.
-func (c *conn) room() int { return cap(c.out) - c.reserve() - len(c.out) }
+func (c *conn) room() int { return c.out.limit - c.reserve() - c.out.len() }
 
 // creditLocked is the per-channel credit of c's session. Caller holds mu.
 func (s *Server) creditLocked(c *conn) uint64 {
@@ -86,7 +86,7 @@ func (s *Server) pumpSubLocked(c *conn, ch *channel, sub *subscription, counter 
 // afterWrite is called by writeLoop after each frame: once a starved
 // connection's queue is half empty, it pumps again.
 func (c *conn) afterWrite() {
-	if !c.starved.Load() || len(c.out) > cap(c.out)/2 {
+	if !c.starved.Load() || c.out.len() > c.out.limit/2 {
 		return
 	}
 	c.starved.Store(false)

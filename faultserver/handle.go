@@ -205,6 +205,7 @@ func (s *Server) onAttach(c *conn, m protocol.Attach) {
 		sub = &subscription{sent: start}
 		ss.subs[m.Channel] = sub
 		ch.subs[ss] = struct{}{}
+		ch.idleSince = time.Time{}
 	} else if !sub.resumed || sub.held || sub.sent < start {
 		sub.sent = start // replay from where the client asks
 	} // else: the redelivery since the resume already streams past start
@@ -224,7 +225,7 @@ func (s *Server) onDetach(c *conn, m protocol.Detach) {
 	}
 	delete(ss.subs, m.Channel)
 	if ch := s.channels[m.Channel]; ch != nil {
-		delete(ch.subs, ss)
+		s.unsubscribedLocked(ch, ss)
 	}
 	s.emit(Event{Kind: EventDetach, Conn: c.id, Session: ss.id, Channel: m.Channel})
 	s.sendLocked(c, protocol.Detached{Channel: m.Channel})

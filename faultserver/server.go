@@ -51,6 +51,7 @@ type Server struct {
 	sessions  map[string]*session
 	channels  map[string]*channel
 	producers map[string]*producer // v2 dedupe state, by Hello.Producer
+	heads     map[string]uint64    // head serial of freed channels
 	conns     map[*conn]struct{}
 	nextConn  uint64
 	rnd       *rand.Rand
@@ -77,6 +78,7 @@ func New(cfg Config) (*Server, error) {
 		events:    newEventLog(cfg.EventLogSize),
 		sessions:  make(map[string]*session),
 		producers: make(map[string]*producer),
+		heads:     make(map[string]uint64),
 		channels:  make(map[string]*channel),
 		conns:     make(map[*conn]struct{}),
 		stop:      make(chan struct{}),
@@ -275,6 +277,7 @@ func (s *Server) janitor() {
 		case now := <-t.C:
 			s.expireSessions(now)
 			s.expireProducers(now)
+			s.expireChannels(now)
 		}
 	}
 }

@@ -80,7 +80,7 @@ func (s *Server) removeSessionLocked(ss *session) {
 	delete(s.sessions, ss.id)
 	for name := range ss.subs {
 		if ch := s.channels[name]; ch != nil {
-			delete(ch.subs, ss)
+			s.unsubscribedLocked(ch, ss)
 		}
 	}
 	if ss.conn != nil && ss.conn.sess == ss {
@@ -130,7 +130,8 @@ func (s *Server) unbindLocked(c *conn) {
 func (s *Server) channelLocked(name string) *channel {
 	ch := s.channels[name]
 	if ch == nil {
-		ch = newChannel(name, s.cfg.HistorySize)
+		ch = newChannel(name, s.cfg.HistorySize, s.heads[name])
+		delete(s.heads, name)
 		s.channels[name] = ch
 	}
 	return ch
