@@ -21,10 +21,23 @@ func (s *Server) unsubscribedLocked(ch *channel, ss *session) {
 func (s *Server) expireChannels(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	freed := 0
 	for name, ch := range s.channels {
 		if len(ch.subs) == 0 && !ch.idleSince.IsZero() && now.Sub(ch.idleSince) > s.cfg.SessionTTL {
 			s.heads[name] = ch.head
 			delete(s.channels, name)
+			freed++
 		}
 	}
+	if freed > len(s.channels) { // Go maps never shrink: rebuild one mostly emptied
+		s.channels = rebuilt(s.channels)
+	}
+}
+
+func rebuilt[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }

@@ -97,6 +97,7 @@ func (s *Server) expireSessions(now time.Time) {
 		if ss.conn == nil && now.Sub(ss.detachedAt) > s.cfg.SessionTTL {
 			s.removeSessionLocked(ss)
 			s.emit(Event{Kind: EventSessionExpired, Session: ss.id})
+			ss.subs = nil // the map of a large session, released with it
 		}
 	}
 }
