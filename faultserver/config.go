@@ -62,6 +62,13 @@ type Config struct {
 	// MaxProducers bounds the producers remembered; past it the least
 	// recently active is forgotten (Stats.ProducersEvicted). Default 100000.
 	MaxProducers int
+	// IdleTimeout ends a connection on which nothing (frame, ping or pong)
+	// arrived for that long; the server pings every Heartbeat, so a live
+	// peer always answers in time. Default 3*Heartbeat; negative disables.
+	IdleTimeout time.Duration
+	// MaxConns caps the open WebSocket connections; a handshake past it is
+	// answered 503 with Retry-After: 1. Default 10000; negative: no cap.
+	MaxConns int
 	// WriteTimeout bounds each frame write. Default 10s.
 	WriteTimeout time.Duration
 	// EventLogSize is how many events the log keeps (oldest dropped first,
@@ -118,6 +125,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxProducers == 0 {
 		c.MaxProducers = 100000
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 3 * c.Heartbeat
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = 10000
 	}
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = 10 * time.Second

@@ -65,11 +65,21 @@ func newConn(s *Server, id uint64, ws *websocket.Conn, path string) *conn {
 	// would retry forever; beyond that gorilla closes with 1009.
 	ws.SetReadLimit(2*s.cfg.ReadLimit + 4096)
 	ws.SetPingHandler(c.onPing)
+	ws.SetPongHandler(func(string) error { c.extendRead(); return nil })
 	return c
+}
+
+// extendRead pushes the read deadline IdleTimeout ahead: called before each
+// read and on every ping and pong, so only a silent peer times out.
+func (c *conn) extendRead() {
+	if d := c.s.cfg.IdleTimeout; d > 0 {
+		_ = c.ws.SetReadDeadline(time.Now().Add(d))
+	}
 }
 
 // onPing answers pings like gorilla's default handler, except while stalled.
 func (c *conn) onPing(data string) error {
+	c.extendRead()
 	if c.stalled() {
 		return nil
 	}
@@ -154,10 +164,17 @@ func (c *conn) sessionIDLocked() string {
 // writeLoop writes queued frames until the connection ends.
 func (c *conn) writeLoop() {
 	defer c.s.wg.Done()
+	ping := time.NewTicker(c.s.cfg.Heartbeat)
+	defer ping.Stop()
 	for {
 		select {
 		case <-c.done:
 			return
+		case <-ping.C:
+			if !c.stalled() && !c.closing.Load() { // server pings keep idle peers honest
+				_ = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(controlWait))
+			}
+			continue
 		case <-c.out.wake:
 		}
 		for {

@@ -26,6 +26,7 @@ func (s *Server) serveSession(w http.ResponseWriter, r *http.Request) {
 	for {
 		var typ int
 		var data []byte
+		c.extendRead()
 		typ, data, err = ws.ReadMessage()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
