@@ -66,6 +66,10 @@ type Config struct {
 	// arrived for that long; the server pings every Heartbeat, so a live
 	// peer always answers in time. Default 3*Heartbeat; negative disables.
 	IdleTimeout time.Duration
+	// MaxChannels caps the channels one session may attach (announced as
+	// limits.max_channels); an attach past it gets error too_large. Default
+	// 1024; negative: no cap.
+	MaxChannels int
 	// MaxConns caps the open WebSocket connections; a handshake past it is
 	// answered 503 with Retry-After: 1. Default 10000; negative: no cap.
 	MaxConns int
@@ -128,6 +132,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = 3 * c.Heartbeat
+	}
+	if c.MaxChannels == 0 {
+		c.MaxChannels = 1024
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = 10000

@@ -101,6 +101,7 @@ func (s *Server) limits() protocol.Limits {
 		MaxFrame:      s.cfg.ReadLimit,
 		History:       s.cfg.HistorySize,
 		DeliverWindow: s.cfg.DeliverWindow,
+		MaxChannels:   max(s.cfg.MaxChannels, 0),
 		DedupeTTLMS:   s.cfg.DedupeTTL.Milliseconds(),
 	}
 }

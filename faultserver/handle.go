@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/wschaos/wschaos/protocol"
@@ -48,6 +49,10 @@ func (s *Server) serveSession(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleFrame(c *conn, typ int, data []byte) {
 	if typ != websocket.TextMessage {
 		s.protocolError(c, protocol.CodeBadFrame, "binary frames are not part of the protocol", true)
+		return
+	}
+	if !utf8.Valid(data) { // RFC 6455 text frames are UTF-8; encoding/json would silently patch it
+		s.protocolError(c, protocol.CodeBadFrame, "text frame is not valid UTF-8", true)
 		return
 	}
 	m, v, err := protocol.DecodeLimitVersion(data, 2*int(s.cfg.ReadLimit)+4096)
@@ -188,6 +193,10 @@ func (s *Server) redeliverLocked(c *conn, ss *session) {
 func (s *Server) onAttach(c *conn, m protocol.Attach) {
 	ss := s.sessionLocked(c, m.MessageType())
 	if ss == nil {
+		return
+	}
+	if ss.subs[m.Channel] == nil && s.cfg.MaxChannels > 0 && len(ss.subs) >= s.cfg.MaxChannels {
+		s.protocolErrorLocked(c, protocol.CodeTooLarge, fmt.Sprintf("attach %q: session already attached to %d channels (max_channels)", m.Channel, len(ss.subs)), true)
 		return
 	}
 	ch := s.channelLocked(m.Channel)
