@@ -66,6 +66,9 @@ type Config struct {
 	// arrived for that long; the server pings every Heartbeat, so a live
 	// peer always answers in time. Default 3*Heartbeat; negative disables.
 	IdleTimeout time.Duration
+	// HandshakeTimeout bounds reading a handshake's request headers, so a
+	// peer that dribbles them (slowloris) is cut off. Default 10s.
+	HandshakeTimeout time.Duration
 	// MaxChannels caps the channels one session may attach (announced as
 	// limits.max_channels); an attach past it gets error too_large. Default
 	// 1024; negative: no cap.
@@ -132,6 +135,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = 3 * c.Heartbeat
+	}
+	if c.HandshakeTimeout == 0 {
+		c.HandshakeTimeout = 10 * time.Second
 	}
 	if c.MaxChannels == 0 {
 		c.MaxChannels = 1024

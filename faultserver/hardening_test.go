@@ -1,7 +1,10 @@
 package faultserver
 
 import (
+	"io"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -55,4 +58,29 @@ func TestConnectionCapAnswers503(t *testing.T) {
 	}
 	resp.Body.Close()
 	ws.Close()
+}
+
+// TestSlowlorisHandshakeIsCutOff: a client that sends half its request
+// headers and then nothing is disconnected after HandshakeTimeout (100ms
+// here), well before the 5s bound; a complete handshake still works.
+func TestSlowlorisHandshakeIsCutOff(t *testing.T) {
+	s := start(t, Config{HandshakeTimeout: 100 * time.Millisecond})
+	nc, err := net.Dial("tcp", strings.TrimPrefix(s.SessionURL(), "ws://")[:strings.Index(strings.TrimPrefix(s.SessionURL(), "ws://"), "/")])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := nc.Write([]byte("GET /session HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = io.ReadAll(nc) // the server closes (possibly after a 408)
+	if err != nil {
+		t.Fatalf("still open after %v: %v", time.Since(began), err)
+	}
+	if d := time.Since(began); d > 3*time.Second {
+		t.Fatalf("cut off after %v, want about 100ms", d)
+	}
+	dial(t, s.SessionURL()).hello()
 }

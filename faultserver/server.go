@@ -142,6 +142,7 @@ func (s *Server) Start(ctx context.Context) error {
 // serveLocked starts a new listener generation on ln. Caller holds mu.
 func (s *Server) serveLocked(ln net.Listener) {
 	hs := newHTTPServer(s.mainHandler(), false)
+	hs.ReadHeaderTimeout = s.cfg.HandshakeTimeout // slowloris: headers dribbled in
 	s.hs = hs
 	s.genStop = make(chan struct{})
 	s.wg.Add(1)
