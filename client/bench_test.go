@@ -203,3 +203,84 @@ func BenchmarkReconnectOverhead(b *testing.B) {
 	b.ReportMetric(float64(quantile(o, 0.99).Microseconds()), "p99-µs")
 	fmt.Printf("reconnect overhead over %d reconnects: p50 %v p99 %v\n", len(o), quantile(o, 0.5), quantile(o, 0.99))
 }
+
+// copyingAck is the old window ack, kept as the baseline: it copied every
+// remaining entry on each ack.
+func copyingAck(entries []*Publication, n int) []*Publication {
+	return append([]*Publication(nil), entries[n:]...)
+}
+
+// BenchmarkWindowAck: one publish + one ack per op on a full window. The
+// window's cost does not grow with its size; the old copying ack (baseline,
+// same run) grows linearly.
+func BenchmarkWindowAck(b *testing.B) {
+	for _, size := range []int{64, 1024, 16384} {
+		b.Run(fmt.Sprintf("window/%d", size), func(b *testing.B) {
+			w := newWindow(size + 1)
+			p := newPublication(1, "c", nil)
+			for range size {
+				w.push(p)
+			}
+			for b.Loop() {
+				w.push(p)
+				if _, err := w.ack(w.acked + 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("copying-baseline/%d", size), func(b *testing.B) {
+			p := newPublication(1, "c", nil)
+			entries := make([]*Publication, size)
+			for i := range entries {
+				entries[i] = p
+			}
+			for b.Loop() {
+				entries = copyingAck(append(entries, p), 1)
+			}
+		})
+	}
+}
+
+// bareDials times n plain gorilla dials (TCP + upgrade) to url, closing
+// each; pause > 0 idles that long before each dial, as a reconnect does
+// (its backoff delay), so both pay the same wake-up costs.
+func bareDials(tb testing.TB, url string, n int, pause time.Duration) []time.Duration {
+	out := make([]time.Duration, 0, n)
+	for range n {
+		if pause > 0 {
+			time.Sleep(pause)
+		}
+		start := time.Now()
+		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, time.Since(start))
+		_ = ws.Close()
+	}
+	slices.Sort(out)
+	return out
+}
+
+// BenchmarkReconnectVsBareDial reports, in the same run against the same
+// kind of loopback server, the client's reconnect overhead (Reconnecting to
+// Connected minus the scheduled delay) and a bare gorilla dial, and their
+// ratio at p50.
+func BenchmarkReconnectVsBareDial(b *testing.B) {
+	var o, hot, paced []time.Duration
+	srv := startServer(b, "127.0.0.1:0", (&sink{}).handle)
+	for b.Loop() {
+		hot = append(hot, bareDials(b, srv.url(), 20, 0)...)
+		paced = append(paced, bareDials(b, srv.url(), 20, 5*time.Millisecond)...)
+		o = append(o, reconnectOverheads(b, 20)...)
+	}
+	slices.Sort(o)
+	slices.Sort(hot)
+	slices.Sort(paced)
+	p50, hp50, pp50 := quantile(o, 0.5), quantile(hot, 0.5), quantile(paced, 0.5)
+	b.ReportMetric(float64(p50.Microseconds()), "reconnect-p50-µs")
+	b.ReportMetric(float64(hp50.Microseconds()), "bare-dial-p50-µs")
+	b.ReportMetric(float64(pp50.Microseconds()), "paced-dial-p50-µs")
+	b.ReportMetric(float64(p50)/float64(hp50), "ratio-bare")
+	b.ReportMetric(float64(p50)/float64(pp50), "ratio-paced")
+}

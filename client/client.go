@@ -100,7 +100,7 @@ func newClient(url string, cfg Config, hooks connHooks) (*Client, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Client{
 		url: url, cfg: cfg, hooks: hooks, dialer: buildDialer(cfg), rnd: rnd, log: cfg.Logger,
-		q: newQueue(cfg.Queue), state: newStateBox(), events: newDispatcher(cfg.OnEvent),
+		q: newQueue(cfg.Queue), state: newStateBox(), events: newDispatcher(cfg.OnEvent, cfg.EventQueue),
 		ctx: ctx, cancel: cancel, supDone: make(chan struct{}),
 	}
 	c.stats.created = time.Now()

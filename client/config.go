@@ -113,9 +113,15 @@ type Config struct {
 	// keep it well under PongTimeout). data is owned by the handler.
 	OnMessage func(Message)
 	// OnEvent receives every Event, in order, on a dedicated goroutine. A slow
-	// handler delays later events only, never the connection; events queue
-	// without bound meanwhile.
+	// handler delays later events only, never the connection; up to
+	// EventQueue events wait meanwhile.
 	OnEvent func(Event)
+	// EventQueue bounds the events waiting for OnEvent. Past it, new events
+	// are dropped, counted (Stats.EventsDropped) and replaced in the stream
+	// by one EventOverflow saying how many; the final events (Failed or
+	// Closed, and a session's EventSessionEnded) are always delivered.
+	// Default 4096.
+	EventQueue int
 	// Logger receives state changes (Info), attempt failures (Warn) and dial
 	// details (Debug). nil means no logging.
 	Logger *slog.Logger
@@ -137,6 +143,7 @@ type Config struct {
 const (
 	DefaultHandshakeTimeout = 5 * time.Second
 	DefaultReadLimit        = 1 << 20
+	DefaultEventQueue       = 4096
 	DefaultWriteTimeout     = 10 * time.Second
 	DefaultMinUptime        = 5 * time.Second
 	DefaultPingInterval     = 10 * time.Second
@@ -148,7 +155,9 @@ const (
 // the server becoming reachable again to the client being connected (absent
 // limits and an open hook): a dial that started just before and hangs for
 // HandshakeTimeout, then the longest backoff delay, then a handshake of up to
-// HandshakeTimeout. With the defaults: 5s + 12.5s + 5s = 22.5s.
+// HandshakeTimeout. With the defaults: 5s + 12.5s + 5s = 22.5s. A Session's
+// opening (resume or hello, re-attaches) comes on top: see
+// SessionConfig.WorstCaseRecovery.
 func (cfg Config) WorstCaseRecovery() time.Duration {
 	c := cfg.withDefaults()
 	return 2*c.HandshakeTimeout + c.Backoff.Max()
@@ -160,6 +169,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.ReadLimit == 0 {
 		cfg.ReadLimit = DefaultReadLimit
+	}
+	if cfg.EventQueue == 0 {
+		cfg.EventQueue = DefaultEventQueue
 	}
 	if cfg.WriteTimeout == 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
@@ -195,6 +207,8 @@ func (cfg Config) validate() error {
 	switch {
 	case cfg.HandshakeTimeout < 0:
 		return fmt.Errorf("client: invalid HandshakeTimeout %s", cfg.HandshakeTimeout)
+	case cfg.EventQueue < 0:
+		return fmt.Errorf("client: invalid EventQueue %d", cfg.EventQueue)
 	case cfg.ReadLimit < 0:
 		return fmt.Errorf("client: invalid ReadLimit %d", cfg.ReadLimit)
 	case cfg.WriteTimeout < 0:

@@ -15,6 +15,10 @@ import (
 // writer goroutine), bypassing the queue. Used by the open hook and Resubscribe.
 type frameWriter interface {
 	writeFrame(ctx context.Context, msgType int, data []byte) error
+	// connCtx ends when the connection does.
+	connCtx() context.Context
+	// abort ends the connection with cause; the supervisor then reconnects.
+	abort(cause error)
 }
 
 // liveConn is one connection: exactly one reader and one writer goroutine
@@ -221,6 +225,10 @@ func (lc *liveConn) writeFrame(ctx context.Context, msgType int, data []byte) er
 	}
 	return <-r.done // the writer always answers a request it took
 }
+
+func (lc *liveConn) connCtx() context.Context { return lc.ctx }
+
+func (lc *liveConn) abort(cause error) { lc.cancel(cause) }
 
 // teardown ends the connection with cause (if it has not ended already) and
 // waits for its goroutines. graceful sends a normal close frame first.

@@ -35,7 +35,12 @@
 //     [Subscription.Next] returns its messages ([Delivery], with a serial).
 //   - [Session.Publish] numbers a message and returns a [Publication];
 //     [Publication.Wait] waits for the server's ack ([Session.PublishAndWait]
-//     does both). [SessionConfig.Window] bounds the unacked publications.
+//     does both). [SessionConfig.Window] bounds the unacked publications in
+//     count, [SessionConfig.WindowBytes] in payload bytes. Publish refuses
+//     with [ErrPayloadTooLarge], before it enters the window, a payload that
+//     could never be delivered: over WindowBytes, a message frame over the
+//     client's own ReadLimit (exact envelope size), or a publish frame over
+//     the server's announced read limit.
 //   - Session events share the OnEvent stream: [EventSessionStarted],
 //     [EventResumed], [EventResynced], [EventAttached], [EventContinuityLost]
 //     (Err is a [*ContinuityLostError] with the lost serials),
@@ -67,7 +72,12 @@
 // Recovery bound: from the moment the server is reachable again, a client
 // with the default Config is connected within HandshakeTimeout + the largest
 // backoff delay + HandshakeTimeout = 5s + 12.5s + 5s = 22.5s (see
-// [Config.WorstCaseRecovery]). A silent (half-open) connection is declared
+// [Config.WorstCaseRecovery]). A Session is open again (resumed or resynced,
+// every subscription re-attached) within 2*(HandshakeTimeout +
+// 3*ReplyTimeout) + the largest backoff delay = 82.5s with the defaults
+// ([SessionConfig.WorstCaseRecovery]); a gap that arrives while a connection
+// opens is repaired after the opening, on the same connection, and never
+// abandons it. A silent (half-open) connection is declared
 // dead PongTimeout (default 20s) after the last inbound frame, and then
 // recovers within the same bound.
 //
@@ -92,9 +102,24 @@
 //     cumulative ack and is resent after every reconnect; within one server
 //     session the server drops duplicates by sequence number (exactly once).
 //     If a resume fails (the server forgot the session), a new session
-//     starts (EventResynced) and the window is republished under new numbers:
-//     at-least-once across a resync. On Failed or Closed, Unacked hands back
+//     starts (EventResynced) and the window is republished under new
+//     session numbers but the same producer sequence (protocol v2: a
+//     producer id stable for the Session's life, Publish.PSeq =
+//     Publication.ID): a v2 server that remembers the producer (its
+//     dedupe_ttl_ms horizon) fans each out once, so exactly once across a
+//     resync; against a v1 server, at-least-once. A publication the server
+//     refuses (v2 rejected) fails with a [*RejectedError] and is never
+//     resent; a message too large for this client's ReadLimit (v2 skipped)
+//     is not delivered, and raises EventContinuityLost (counted in
+//     SessionStats.Unreadable). On Failed or Closed, Unacked hands back
 //     what was never acked.
+//   - Session loss on a live connection: when the server answers
+//     error{no_session} (it forgot the session but the TCP connection stayed
+//     up), the session resyncs on that same connection at once (hello,
+//     re-attach, republish; EventResynced). Every error frame the server
+//     sends is counted (SessionStats.ServerErrors) and raised as
+//     EventProtocolError with a [*ServerError] (no_session matches
+//     [ErrSessionLost]); none is dropped.
 //
 // # Concurrency contract
 //
@@ -116,7 +141,10 @@
 //     delivery acks, which its own pump goroutine hands to the writer
 //     directly rather than through the queue.
 //   - OnEvent runs on one dispatch goroutine, in order. A slow handler delays
-//     later events only (they queue without bound), never the connection.
+//     later events only, never the connection: up to Config.EventQueue
+//     (default 4096) wait; past that new events are dropped, counted
+//     (Stats.EventsDropped) and replaced by one [EventOverflow] saying how
+//     many. The final events (Failed/Closed, EventSessionEnded) always arrive.
 //     Close waits for it to deliver the final event, so a handler must not
 //     call Close with a context that never ends: it would wait for itself.
 //   - OnDrop runs on the goroutine that called Send.

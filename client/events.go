@@ -14,11 +14,19 @@ const (
 	// EventStateChanged: From -> To; Reason, Err, CloseCode, HTTPStatus,
 	// RetryAfter, Attempt and Delay say why and what happens next.
 	EventStateChanged EventKind = 1
+	// EventOverflow: the OnEvent handler fell behind Config.EventQueue
+	// events and Serial events were dropped at this point of the stream
+	// (counted in Stats.EventsDropped). The state, stats and the session's
+	// counters stay exact; only the notifications are gone.
+	EventOverflow EventKind = 2
 )
 
 func (k EventKind) String() string {
-	if k == EventStateChanged {
+	switch k {
+	case EventStateChanged:
 		return "state-changed"
+	case EventOverflow:
+		return "overflow"
 	}
 	if n, ok := eventKindNames[k]; ok {
 		return n
@@ -57,19 +65,25 @@ type Event struct {
 	Undelivered []Outbound
 }
 
-// dispatcher runs OnEvent handlers in order on one goroutine, with an
-// unbounded queue so that emitting never blocks the supervisor.
+// dispatcher runs OnEvent handlers in order on one goroutine. Emitting never
+// blocks the supervisor or the reader: the queue holds up to limit events;
+// past that, events are dropped and one EventOverflow in their place says how
+// many. The final events (a terminal state change, session ended) are always
+// queued, so the stream still ends with them.
 type dispatcher struct {
 	handler func(Event)
+	limit   int
 	mu      sync.Mutex
 	pending []Event
+	queued  int // events in pending other than overflow markers
+	dropped uint64
 	closed  bool
 	wake    chan struct{}
 	done    chan struct{}
 }
 
-func newDispatcher(h func(Event)) *dispatcher {
-	d := &dispatcher{handler: h, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newDispatcher(h func(Event), limit int) *dispatcher {
+	d := &dispatcher{handler: h, limit: limit, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	if h == nil {
 		close(d.done)
 		d.closed = true
@@ -85,9 +99,29 @@ func (d *dispatcher) push(ev Event) {
 		d.mu.Unlock()
 		return
 	}
+	final := ev.Kind == EventSessionEnded || (ev.Kind == EventStateChanged && ev.To.terminal())
+	if d.limit > 0 && d.queued >= d.limit && !final {
+		d.dropped++
+		if n := len(d.pending); n > 0 && d.pending[n-1].Kind == EventOverflow {
+			d.pending[n-1].Serial++
+		} else {
+			d.pending = append(d.pending, Event{Time: ev.Time, Kind: EventOverflow, Serial: 1,
+				Reason: "OnEvent handler fell behind: events dropped"})
+		}
+		d.mu.Unlock()
+		return
+	}
 	d.pending = append(d.pending, ev)
+	d.queued++
 	d.mu.Unlock()
 	d.poke()
+}
+
+// droppedCount is how many events were dropped so far.
+func (d *dispatcher) droppedCount() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.dropped
 }
 
 // close lets the goroutine exit once everything pushed so far is delivered.
@@ -110,7 +144,7 @@ func (d *dispatcher) run() {
 	for {
 		d.mu.Lock()
 		batch, closed := d.pending, d.closed
-		d.pending = nil
+		d.pending, d.queued = nil, 0
 		d.mu.Unlock()
 		for _, ev := range batch {
 			d.handler(ev)

@@ -31,7 +31,9 @@ const (
 	// EventDetached: Channel was detached by the application.
 	EventDetached
 	// EventProtocolError: the server sent a frame the session could not use
-	// (undecodable, or violating the protocol); Err says what. The frame is ignored.
+	// (undecodable, binary, an unknown type or version, an attached no attach
+	// asked for, an ack for a sequence never sent or going backwards) or an
+	// error frame (Err is a *ServerError); Err says what. The frame is ignored.
 	EventProtocolError
 	// EventSessionEnded: the session failed or closed; Serial is how many
 	// publications were handed back as failed (see Session.Unacked).
@@ -57,6 +59,11 @@ var (
 	ErrDetached = errors.New("client: channel detached")
 	// ErrAlreadyAttached is returned by Attach for a channel already attached.
 	ErrAlreadyAttached = errors.New("client: channel already attached")
+	// ErrPayloadTooLarge is returned by Publish for a payload that can never
+	// be delivered: larger than SessionConfig.WindowBytes, or (once the server
+	// announced its limits) a publish frame over the server's read limit or a
+	// message frame over the client's own ReadLimit. It never enters the window.
+	ErrPayloadTooLarge = errors.New("client: payload too large")
 )
 
 // ContinuityLostError describes messages of Channel that were lost: serials
@@ -93,8 +100,15 @@ type SessionConfig struct {
 	ClientID string
 	// Window bounds the unacked publications. Default 1024.
 	Window int
+	// WindowBytes bounds the payload bytes of the unacked publications.
+	// Default 64 MiB. A payload larger than WindowBytes is refused with
+	// ErrPayloadTooLarge.
+	WindowBytes int
 	// WindowOverflow: WindowBlock (default) or WindowError.
 	WindowOverflow WindowOverflow
+	// noPSeq is a test seam: publish without producer sequence, as a v1
+	// client does (the negative control of the dedupe test).
+	noPSeq bool
 	// ReplyTimeout bounds each wait for the server's answer while a connection
 	// opens (welcome, resumed, attached): past it the connection is abandoned
 	// and the transport reconnects. Default 10s.
@@ -104,8 +118,30 @@ type SessionConfig struct {
 // DefaultWindow is the default bound on unacked publications.
 const DefaultWindow = 1024
 
+// DefaultWindowBytes is the default SessionConfig.WindowBytes.
+const DefaultWindowBytes = 64 << 20
+
 // DefaultReplyTimeout is the default SessionConfig.ReplyTimeout.
 const DefaultReplyTimeout = 10 * time.Second
+
+// WorstCaseRecovery is Config.WorstCaseRecovery with the session opening
+// included: from the server becoming reachable again to the session being
+// open (resumed or resynced, every subscription re-attached). Each attempt may
+// take HandshakeTimeout plus up to three ReplyTimeouts (resume, hello after
+// resume_failed, the attach round) before it fails, so the bound is two such
+// attempts and the longest backoff delay between them:
+// 2*(HandshakeTimeout + 3*ReplyTimeout) + the largest backoff delay. With the
+// defaults: 2*(5s + 30s) + 12.5s = 82.5s. An Attach called while a connection
+// opens adds one more attach round (ReplyTimeout) to that opening. Gaps seen
+// during opening never extend it: they are repaired after it.
+func (cfg SessionConfig) WorstCaseRecovery() time.Duration {
+	c := cfg.Client.withDefaults()
+	reply := cfg.ReplyTimeout
+	if reply == 0 {
+		reply = DefaultReplyTimeout
+	}
+	return 2*(c.HandshakeTimeout+3*reply) + c.Backoff.Max()
+}
 
 // Session is a protocol session on a reconnecting Client: publications are
 // numbered, kept until the server acks them and resent after a reconnect;
@@ -121,8 +157,19 @@ type Session struct {
 	pumpEnd chan struct{}
 	ready   chan struct{} // closed once c is set: the hooks may run before newClient returns
 
+	openMu sync.Mutex // serialises opened and reopen: one handshake at a time
+	// wmu orders the pump's writes against a new generation: the pump holds
+	// it from its generation check to the end of the write, and open bumps
+	// gen under it, so no frame of an older generation follows a hello or
+	// resume on the same connection (a resync after no_session keeps it).
+	wmu sync.Mutex
+	bg  sync.WaitGroup // reopen goroutines, waited for by Close
+
 	mu       sync.Mutex
-	id       string // server session id, "" before the first welcome
+	producer string          // v2 producer id, stable for the session's life
+	limits   protocol.Limits // as announced by the last welcome/resumed (zero: unknown, v1)
+	lostWhy  string          // the server lost the session (no_session): the next open starts a new one
+	id       string          // server session id, "" before the first welcome
 	token    string
 	win      *window
 	space    chan struct{} // closed and replaced when the window shrinks
@@ -164,11 +211,14 @@ func NewSession(url string, cfg SessionConfig) (*Session, error) {
 	if cfg.Client.OnMessage != nil || cfg.Client.Resubscribe != nil {
 		return nil, errors.New("client: SessionConfig.Client.OnMessage and Resubscribe must be nil: the session owns every frame")
 	}
-	if cfg.Window < 0 || cfg.ReplyTimeout < 0 {
-		return nil, errors.New("client: SessionConfig.Window and ReplyTimeout must not be negative")
+	if cfg.Window < 0 || cfg.WindowBytes < 0 || cfg.ReplyTimeout < 0 {
+		return nil, errors.New("client: SessionConfig.Window, WindowBytes and ReplyTimeout must not be negative")
 	}
 	if cfg.Window == 0 {
 		cfg.Window = DefaultWindow
+	}
+	if cfg.WindowBytes == 0 {
+		cfg.WindowBytes = DefaultWindowBytes
 	}
 	if cfg.ReplyTimeout == 0 {
 		cfg.ReplyTimeout = DefaultReplyTimeout
@@ -181,9 +231,10 @@ func NewSession(url string, cfg SessionConfig) (*Session, error) {
 	s := &Session{
 		cfg: cfg, log: cfg.Client.Logger, ctrl: make(chan protocol.Message, 4),
 		kick: make(chan struct{}, 1), pumpEnd: make(chan struct{}), ready: make(chan struct{}),
-		win: newWindow(cfg.Window), space: make(chan struct{}),
+		win: &window{limit: cfg.Window, maxBytes: cfg.WindowBytes}, space: make(chan struct{}),
 		subs: map[string]*Subscription{}, ackDue: map[*Subscription]struct{}{},
 		repairs: map[*Subscription]struct{}{}, ended: make(chan struct{}),
+		producer: newProducer(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -198,6 +249,15 @@ func NewSession(url string, cfg SessionConfig) (*Session, error) {
 	close(s.ready)
 	go s.pump()
 	return s, nil
+}
+
+// Limits returns the limits the server announced when the session last
+// opened (welcome or resumed; protocol v2). The zero value means unknown (a
+// v1 server, or not opened yet).
+func (s *Session) Limits() protocol.Limits {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limits
 }
 
 // Client is the underlying transport, for State, WaitFor and Stats.
@@ -220,8 +280,16 @@ func (s *Session) Publish(ctx context.Context, channel string, data []byte) (*Pu
 	if err := protocol.Validate(protocol.Publish{Seq: 1, Channel: channel}); err != nil {
 		return nil, fmt.Errorf("client: failed to publish: %w", err)
 	}
+	if len(data) > s.cfg.WindowBytes {
+		return nil, fmt.Errorf("client: failed to publish %d bytes to %q (WindowBytes %d): %w",
+			len(data), channel, s.cfg.WindowBytes, ErrPayloadTooLarge)
+	}
 	s.mu.Lock()
-	for s.endErr == nil && s.win.full() {
+	if err := s.sizeCheckLocked(channel, len(data)); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	for s.endErr == nil && !s.win.fits(len(data)) {
 		if s.cfg.WindowOverflow == WindowError {
 			s.mu.Unlock()
 			return nil, fmt.Errorf("client: failed to publish to %q (%d unacked): %w", channel, s.cfg.Window, ErrWindowFull)
@@ -285,9 +353,16 @@ func (s *Session) Close(ctx context.Context) error {
 	if err := s.c.Close(ctx); err != nil {
 		return err
 	}
+	bgDone := make(chan struct{})
+	go func() { s.bg.Wait(); close(bgDone) }()
 	select {
 	case <-s.pumpEnd:
-		return nil
+		select {
+		case <-bgDone:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("client: failed to close session: %w", ctx.Err())
+		}
 	case <-ctx.Done():
 		return fmt.Errorf("client: failed to close session: %w", ctx.Err())
 	}
@@ -310,6 +385,10 @@ type SessionStats struct {
 	Resumes          uint64 // successful resumes
 	Resyncs          uint64 // failed resumes replaced by a new session
 	ProtocolErrors   uint64 // unusable frames from the server
+	ServerErrors     uint64 // error frames from the server (each also an EventProtocolError)
+	Rejected         uint64 // publications the server refused (v2 rejected), failed with a *RejectedError
+	Unreadable       uint64 // messages the server skipped as too large for us (v2 skipped), each a ContinuityLost
+	SessionLosses    uint64 // no_session errors that started a resync on a live connection
 }
 
 // Stats returns a snapshot of the counters.

@@ -35,7 +35,7 @@ func (s *Session) Attach(ctx context.Context, channel string) (*Subscription, er
 	w, gen := s.conn, s.gen
 	var after uint64
 	if w != nil {
-		after = sub.beginSync(gen, false)
+		after, _ = sub.beginSync(gen, false)
 	}
 	s.mu.Unlock()
 	if w != nil {

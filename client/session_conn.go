@@ -19,17 +19,30 @@ import (
 // its oldest entry (the server drops what it already has by seq).
 func (s *Session) opened(ctx context.Context, w frameWriter) error {
 	<-s.ready
+	s.openMu.Lock()
+	defer s.openMu.Unlock()
+	return s.open(ctx, w)
+}
+
+// open is opened's body; the caller holds openMu. It also runs on a live
+// connection whose session the server lost (see reopen).
+func (s *Session) open(ctx context.Context, w frameWriter) error {
+	s.wmu.Lock()
 	s.mu.Lock()
 	s.gen++
-	gen, id, token := s.gen, s.id, s.token
+	gen, id, token, lostWhy := s.gen, s.id, s.token, s.lostWhy
 	s.conn = nil
+	s.wmu.Unlock()
 	clear(s.repairs) // the re-attach below replays from last anyway
 	s.mu.Unlock()
 	s.drainCtrl()
 
 	var resumeFailed *protocol.ResumeFailed
-	if id != "" {
-		reply, err := s.request(ctx, w, protocol.Resume{Session: id, Token: token})
+	if id != "" && lostWhy != "" {
+		// The server said it has no session for us: a resume cannot succeed.
+		resumeFailed = &protocol.ResumeFailed{Reason: lostWhy}
+	} else if id != "" {
+		reply, err := s.request(ctx, w, protocol.Resume{Session: id, Token: token, ReadLimit: s.c.cfg.ReadLimit})
 		if err != nil {
 			return err
 		}
@@ -46,7 +59,7 @@ func (s *Session) opened(ctx context.Context, w frameWriter) error {
 	}
 	fresh := resumeFailed != nil
 	if id == "" || fresh {
-		reply, err := s.request(ctx, w, protocol.Hello{ClientID: s.cfg.ClientID})
+		reply, err := s.request(ctx, w, protocol.Hello{ClientID: s.cfg.ClientID, ReadLimit: s.c.cfg.ReadLimit, Producer: s.producer})
 		if err != nil {
 			return err
 		}
@@ -107,6 +120,7 @@ func (s *Session) onResumed(id string, m protocol.Resumed) error {
 	}
 	s.mu.Lock()
 	s.stats.Resumes++
+	s.limits = m.Limits
 	acked := s.ackLocked(m.Acked)
 	s.mu.Unlock()
 	s.finishAcked(acked)
@@ -116,7 +130,7 @@ func (s *Session) onResumed(id string, m protocol.Resumed) error {
 
 func (s *Session) onWelcome(m protocol.Welcome, resumeFailed *protocol.ResumeFailed) {
 	s.mu.Lock()
-	s.id, s.token = m.Session, m.Token
+	s.id, s.token, s.lostWhy, s.limits = m.Session, m.Token, "", m.Limits
 	s.stats.Sessions++
 	n := s.win.len()
 	if resumeFailed != nil {
@@ -138,8 +152,9 @@ func (s *Session) onWelcome(m protocol.Welcome, resumeFailed *protocol.ResumeFai
 func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, fresh bool) error {
 	for {
 		type attach struct {
-			sub   *Subscription
-			after uint64
+			sub    *Subscription
+			after  uint64
+			synced <-chan struct{}
 		}
 		var todo []attach
 		s.mu.Lock()
@@ -148,7 +163,8 @@ func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, f
 			pending := sub.syncGen != gen
 			sub.mu.Unlock()
 			if pending {
-				todo = append(todo, attach{sub, sub.beginSync(gen, fresh)})
+				after, synced := sub.beginSync(gen, fresh)
+				todo = append(todo, attach{sub, after, synced})
 			}
 		}
 		detaches := s.detaches
@@ -176,7 +192,7 @@ func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, f
 		t := time.NewTimer(s.cfg.ReplyTimeout)
 		for _, a := range todo {
 			select {
-			case <-a.sub.syncedChan():
+			case <-a.synced:
 			case <-t.C:
 				return fmt.Errorf("client: no attached for %q within %s", a.sub.channel, s.cfg.ReplyTimeout)
 			case <-ctx.Done():
@@ -191,6 +207,12 @@ func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, f
 // received handles every inbound frame, in order, on the reader goroutine.
 func (s *Session) received(msgType int, data []byte) {
 	<-s.ready
+	if msgType != websocket.TextMessage {
+		// The protocol is text frames only; a binary frame is ignored whole,
+		// even if it would decode.
+		s.protocolError(fmt.Errorf("client: binary frame (%d bytes) from the server, the protocol uses text frames", len(data)))
+		return
+	}
 	m, err := protocol.Decode(data)
 	if err != nil {
 		s.protocolError(fmt.Errorf("client: failed to decode a frame from the server: %w", err))
@@ -206,10 +228,13 @@ func (s *Session) received(msgType int, data []byte) {
 		s.finishAcked(acked)
 	case protocol.Attached:
 		s.onAttached(m)
-	case protocol.Welcome, protocol.Resumed, protocol.ResumeFailed, protocol.ErrorMessage:
-		if e, ok := m.(protocol.ErrorMessage); ok {
-			s.log.Warn("session: server error", "code", e.Code, "message", e.Message)
-		}
+	case protocol.Rejected:
+		s.onRejected(m)
+	case protocol.Skipped:
+		s.onSkipped(m)
+	case protocol.ErrorMessage:
+		s.onServerError(m)
+	case protocol.Welcome, protocol.Resumed, protocol.ResumeFailed:
 		select {
 		case s.ctrl <- m:
 		default: // nobody is waiting: drop, opened drains stale answers anyway
@@ -260,9 +285,14 @@ func (s *Session) onAttached(a protocol.Attached) {
 	sub := s.subs[a.Channel]
 	s.mu.Unlock()
 	if sub == nil {
+		s.protocolError(fmt.Errorf("client: unsolicited attached for %q: not subscribed", a.Channel))
 		return
 	}
-	l := sub.onAttached(a)
+	l, ok := sub.onAttached(a)
+	if !ok {
+		s.protocolError(fmt.Errorf("client: unsolicited attached for %q (serial %d): no attach pending", a.Channel, a.Serial))
+		return
+	}
 	s.c.emit(Event{Kind: EventAttached, Channel: a.Channel, Serial: a.Serial})
 	if l != nil {
 		s.mu.Lock()
@@ -289,6 +319,15 @@ func (s *Session) protocolError(err error) {
 // ackLocked applies a cumulative ack; the caller holds s.mu and then calls
 // finishAcked without it.
 func (s *Session) ackLocked(seq uint64) []*Publication {
+	if seq < s.win.acked {
+		// Harmless (the window keeps its position) but the server broke the
+		// protocol: its acks are cumulative.
+		err := fmt.Errorf("client: server ack went backwards from seq %d to %d", s.win.acked, seq)
+		s.stats.ProtocolErrors++
+		s.log.Warn("session: protocol error", "err", err)
+		s.c.emit(Event{Kind: EventProtocolError, Err: err, Reason: "ack going backwards"})
+		return nil
+	}
 	done, err := s.win.ack(seq)
 	if err != nil {
 		s.stats.ProtocolErrors++
@@ -297,7 +336,11 @@ func (s *Session) ackLocked(seq uint64) []*Publication {
 		return nil
 	}
 	if len(done) > 0 {
-		s.stats.Acked += uint64(len(done))
+		for _, p := range done {
+			if p.Status() < PublishAcked { // rejected ones are settled, not acked
+				s.stats.Acked++
+			}
+		}
 		close(s.space)
 		s.space = make(chan struct{})
 	}

@@ -31,7 +31,11 @@ func (s *Session) pump() {
 			nAcks = len(frames)
 			pubs = s.win.unsent(pumpBatch)
 			for i, p := range pubs {
-				frame, err := protocol.Encode(protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data})
+				pseq := p.id
+				if s.cfg.noPSeq {
+					pseq = 0
+				}
+				frame, err := protocol.Encode(protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data, PSeq: pseq})
 				if err != nil { // Publish validated the channel, so this cannot happen; never write past it
 					s.log.Error("session: failed to encode a publication", "id", p.id, "err", err)
 					pubs = pubs[:i]
@@ -50,7 +54,17 @@ func (s *Session) pump() {
 			continue
 		}
 		for i, frame := range frames {
-			if err := w.writeFrame(s.c.ctx, websocket.TextMessage, frame); err != nil {
+			s.wmu.Lock()
+			s.mu.Lock()
+			current := s.gen == gen && s.conn == w
+			s.mu.Unlock()
+			if !current { // a new generation began: these frames are stale
+				s.wmu.Unlock()
+				break
+			}
+			err := w.writeFrame(s.c.ctx, websocket.TextMessage, frame)
+			s.wmu.Unlock()
+			if err != nil {
 				s.mu.Lock()
 				if s.gen == gen {
 					s.conn = nil

@@ -18,6 +18,7 @@ type Stats struct {
 	LastError     error         // the most recent attempt or connection failure
 	QueueDepth    int           // messages waiting
 	QueueBytes    int           // their payload bytes
+	EventsDropped uint64        // events dropped because OnEvent fell behind EventQueue (see EventOverflow)
 }
 
 type statsBox struct {
@@ -86,6 +87,7 @@ func (c *Client) Stats() Stats {
 		State: c.State(), Attempts: s.attempts, Connects: s.connects, Written: s.written,
 		Dropped: dropped, TimeConnected: connected, TimeDown: now.Sub(s.created) - connected,
 		LastError: s.lastErr, QueueDepth: depth, QueueBytes: bytes,
+		EventsDropped: c.events.droppedCount(),
 	}
 	if s.connects > 0 {
 		st.Reconnects = s.connects - 1

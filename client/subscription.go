@@ -40,7 +40,8 @@ type Subscription struct {
 	repairFrom uint64
 	queue      []Delivery
 	wake       chan struct{} // closed and replaced when queue grows or the subscription ends
-	consumed   uint64        // highest serial Next returned
+	consumed   uint64        // highest serial Next returned (or skipped past)
+	skipTo     uint64        // skipped serial behind the buffer: consumed once the buffer drains
 	acked      uint64        // highest serial a deliver_ack was queued for
 	err        error         // set once the subscription ended
 }
@@ -78,6 +79,9 @@ func (sub *Subscription) Next(ctx context.Context) (Delivery, error) {
 			sub.queue[0] = Delivery{}
 			sub.queue = sub.queue[1:]
 			sub.consumed = d.Serial
+			if len(sub.queue) == 0 && sub.skipTo > sub.consumed {
+				sub.consumed = sub.skipTo
+			}
 			ackNow := sub.consumed-sub.acked >= deliverAckEvery || len(sub.queue) == 0
 			sub.mu.Unlock()
 			if ackNow {
@@ -177,6 +181,26 @@ func (sub *Subscription) offer(m protocol.ChannelMessage) (v verdict, expected u
 	return v, expected
 }
 
+// skip moves the position past serial (a v2 skipped notice) and returns the
+// first serial not delivered; false if serial is at or below the position.
+// When nothing is buffered the consumed position moves too, so the next
+// deliver_ack covers it.
+func (sub *Subscription) skip(serial uint64) (from uint64, ok bool) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if sub.err != nil || !sub.attached || serial <= sub.last {
+		return 0, false
+	}
+	from = sub.last + 1
+	sub.last = serial
+	if len(sub.queue) == 0 {
+		sub.consumed = serial
+	} else {
+		sub.skipTo = serial
+	}
+	return from, true
+}
+
 // loss describes a hole in a channel's serials: From..To were never delivered.
 type loss struct {
 	From, To uint64
@@ -187,13 +211,15 @@ type loss struct {
 // beginSync records that an attach is about to be sent on connection gen and
 // returns the after value to send: 0 for a first attach ("from now on"),
 // else the last serial received. fresh says the server session is new to the
-// channel (after a resync).
-func (sub *Subscription) beginSync(gen uint64, fresh bool) (after uint64) {
+// channel (after a resync). synced is closed when this attach is answered:
+// the opening waits on it, not on syncedChan, because a live gap after the
+// answer swaps in a repair's signal that only a post-opening repair closes.
+func (sub *Subscription) beginSync(gen uint64, fresh bool) (after uint64, synced <-chan struct{}) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 	sub.syncing, sub.syncGen, sub.fresh = true, gen, fresh
 	sub.synced = make(chan struct{})
-	return sub.last
+	return sub.last, sub.synced
 }
 
 // syncedChan is closed when the pending attach is answered.
@@ -211,19 +237,23 @@ func (sub *Subscription) syncedChan() <-chan struct{} {
 //   - the head is behind last: the channel was reset on the server;
 //   - a resync re-attach with last = 0: the new session takes after=0 as
 //     "from now on", so anything up to the head is out of reach.
-func (sub *Subscription) onAttached(a protocol.Attached) *loss {
+//
+// ok is false for an attached no attach of ours is waiting for (forged or
+// duplicated): it changes nothing.
+func (sub *Subscription) onAttached(a protocol.Attached) (_ *loss, ok bool) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
-	if sub.synced != nil && sub.syncing {
-		sub.syncing = false
-		close(sub.synced)
+	if !sub.syncing || sub.synced == nil {
+		return nil, false
 	}
+	sub.syncing = false
+	close(sub.synced)
 	if !sub.attached {
 		sub.attached = true
 		sub.last = a.Serial
 		sub.consumed, sub.acked = a.Serial, a.Serial
 		close(sub.ready)
-		return nil
+		return nil, true
 	}
 	var l *loss
 	switch {
@@ -238,7 +268,7 @@ func (sub *Subscription) onAttached(a protocol.Attached) *loss {
 		l = &loss{From: 1, To: a.Serial, Oldest: a.Oldest, Reason: "new session after resync: attach after=0 means from now on"}
 		sub.last = a.Serial
 	}
-	return l
+	return l, true
 }
 
 // end stops the subscription with err; buffered messages stay readable.

@@ -48,7 +48,7 @@ func TestSubscriptionFirstAttachStartsAtHead(t *testing.T) {
 	_, sub := newTestSub("ch")
 	sub.beginSync(1, false)
 	offerAll(t, sub, verdictEarly, 3) // before attached: not ours yet
-	if l := sub.onAttached(protocol.Attached{Channel: "ch", Serial: 5, Oldest: 1}); l != nil {
+	if l, _ := sub.onAttached(protocol.Attached{Channel: "ch", Serial: 5, Oldest: 1}); l != nil {
 		t.Fatalf("first attach reported loss %+v", l)
 	}
 	select {
@@ -66,17 +66,18 @@ func TestSubscriptionFirstAttachStartsAtHead(t *testing.T) {
 
 func TestSubscriptionReattachDedupesReplay(t *testing.T) {
 	_, sub := newTestSub("ch")
+	sub.beginSync(1, false)
 	sub.onAttached(protocol.Attached{Channel: "ch", Serial: 0, Oldest: 1})
 	offerAll(t, sub, verdictDeliver, 1, 2, 3)
 	// Reconnect: the server redelivers from its last deliver_ack (1) and a
 	// live message (6) overtakes the replay of our re-attach (after=3).
-	if after := sub.beginSync(2, false); after != 3 {
+	if after, _ := sub.beginSync(2, false); after != 3 {
 		t.Fatalf("re-attach after = %d, want 3", after)
 	}
 	offerAll(t, sub, verdictDuplicate, 2, 3)
 	offerAll(t, sub, verdictDeliver, 4)
 	offerAll(t, sub, verdictEarly, 6)
-	if l := sub.onAttached(protocol.Attached{Channel: "ch", Serial: 6, Oldest: 1}); l != nil {
+	if l, _ := sub.onAttached(protocol.Attached{Channel: "ch", Serial: 6, Oldest: 1}); l != nil {
 		t.Fatalf("loss %+v", l)
 	}
 	offerAll(t, sub, verdictDuplicate, 4)
@@ -88,6 +89,7 @@ func TestSubscriptionReattachDedupesReplay(t *testing.T) {
 
 func TestSubscriptionRepairsALiveGapOnce(t *testing.T) {
 	_, sub := newTestSub("ch")
+	sub.beginSync(1, false)
 	sub.onAttached(protocol.Attached{Channel: "ch", Serial: 10})
 	offerAll(t, sub, verdictDeliver, 11)
 	if v, exp := sub.offer(chMsg(13)); v != verdictRepair || exp != 12 {
@@ -127,10 +129,12 @@ func TestSubscriptionContinuityLoss(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, sub := newTestSub("ch")
+			sub.beginSync(1, false)
+			sub.beginSync(1, false)
 			sub.onAttached(protocol.Attached{Channel: "ch", Serial: tt.last})
 			sub.beginSync(2, tt.fresh)
 			tt.attached.Channel = "ch"
-			got := sub.onAttached(tt.attached)
+			got, _ := sub.onAttached(tt.attached)
 			switch {
 			case tt.want == nil && got != nil:
 				t.Fatalf("loss %+v, want none", got)
@@ -147,6 +151,7 @@ func TestSubscriptionContinuityLoss(t *testing.T) {
 
 func TestSubscriptionDeliverAckBatching(t *testing.T) {
 	s, sub := newTestSub("ch")
+	sub.beginSync(1, false)
 	sub.onAttached(protocol.Attached{Channel: "ch", Serial: 0})
 	for i := uint64(1); i <= deliverAckEvery+10; i++ {
 		sub.offer(chMsg(i))
@@ -178,6 +183,7 @@ func TestSubscriptionDeliverAckBatching(t *testing.T) {
 
 func TestSubscriptionEndKeepsBufferedMessages(t *testing.T) {
 	_, sub := newTestSub("ch")
+	sub.beginSync(1, false)
 	sub.onAttached(protocol.Attached{Channel: "ch", Serial: 0})
 	offerAll(t, sub, verdictDeliver, 1, 2)
 	sub.beginSync(3, false)
@@ -198,6 +204,7 @@ func TestSubscriptionEndKeepsBufferedMessages(t *testing.T) {
 
 func TestSubscriptionNextWaitsAndHonoursContext(t *testing.T) {
 	_, sub := newTestSub("ch")
+	sub.beginSync(1, false)
 	sub.onAttached(protocol.Attached{Channel: "ch", Serial: 0})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
 	defer cancel()

@@ -87,11 +87,7 @@ func (c *Client) run() {
 		}
 		ev.Delay, ev.Reason = delay, f.Stage.String()+" failure"
 		c.setState(StateReconnecting, ev)
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-c.ctx.Done():
-			t.Stop()
+		if !waitDelay(c.ctx, delay) {
 			c.finish(nil, StateClosed, nil, Event{Reason: "closed by the caller"})
 			return
 		}

@@ -56,8 +56,11 @@ func newPublication(id uint64, channel string, data []byte) *Publication {
 	return &Publication{id: id, channel: channel, data: data, done: make(chan struct{})}
 }
 
-// ID is a local identifier, unique within the Session and stable for the
-// publication's life (unlike Seq, which changes if the session resyncs).
+// ID is unique within the Session and stable for the publication's life
+// (unlike Seq, which changes if the session resyncs): 1, 2, 3, ... It is
+// sent as the v2 producer sequence (Publish.PSeq) with the Session's stable
+// producer id, so a server that dedupes by it fans a publication out once
+// even when a resync republishes it.
 func (p *Publication) ID() uint64 { return p.id }
 
 // Channel is the channel published to.
@@ -136,31 +139,50 @@ func (p *Publication) finish(st PublishStatus, err error) bool {
 }
 
 // window is the session's unacked publications, in sequence order. Sequence
-// numbers are contiguous: entries[i] has seq acked+1+i. The first sent
-// entries were written on the current connection (writes are in order, so
-// they are a prefix). It is not safe for concurrent use; the session guards
-// it with its mutex.
+// numbers are contiguous: live()[i] has seq acked+1+i. The first sent entries
+// were written on the current connection (writes are in order, so they are a
+// prefix). Acked entries leave from the head by moving an index; the backing
+// array is compacted once the dead prefix is at least half of it, so an ack
+// costs O(acked entries), never O(window). It is bounded in count (limit) and
+// payload bytes (maxBytes). Not safe for concurrent use; the session guards it
+// with its mutex.
 type window struct {
-	limit   int
-	acked   uint64 // highest cumulative ack of the current server session
-	entries []*Publication
-	sent    int
+	limit    int
+	maxBytes int
+	acked    uint64 // highest cumulative ack of the current server session
+	entries  []*Publication
+	head     int // entries[:head] are acked (nil)
+	sent     int // relative to head
+	bytes    int // payload bytes of the live entries
 }
 
 func newWindow(limit int) *window { return &window{limit: limit} }
 
-func (w *window) len() int   { return len(w.entries) }
-func (w *window) full() bool { return len(w.entries) >= w.limit }
+func (w *window) live() []*Publication { return w.entries[w.head:] }
+
+func (w *window) len() int   { return len(w.entries) - w.head }
+func (w *window) full() bool { return w.len() >= w.limit }
+
+// fits reports whether a payload of size bytes may be pushed now: the count
+// bound holds and, unless the window is empty, so does the byte bound (an
+// empty window takes any payload Publish accepted, so nothing waits forever).
+func (w *window) fits(size int) bool {
+	if w.full() {
+		return false
+	}
+	return w.maxBytes <= 0 || w.len() == 0 || w.bytes+size <= w.maxBytes
+}
 
 // next is the sequence number the next push gets.
-func (w *window) next() uint64 { return w.acked + uint64(len(w.entries)) + 1 }
+func (w *window) next() uint64 { return w.acked + uint64(w.len()) + 1 }
 
-// push numbers p and appends it. The caller checks full first.
+// push numbers p and appends it. The caller checks fits first.
 func (w *window) push(p *Publication) {
 	p.mu.Lock()
 	p.seq = w.next()
 	p.mu.Unlock()
 	w.entries = append(w.entries, p)
+	w.bytes += len(p.data)
 }
 
 // ack applies the server's cumulative ack and returns the publications it
@@ -172,27 +194,50 @@ func (w *window) ack(seq uint64) ([]*Publication, error) {
 		return nil, nil
 	}
 	n := seq - w.acked
-	if n > uint64(len(w.entries)) {
+	if n > uint64(w.len()) {
 		return nil, fmt.Errorf("client: server acked seq %d, but the last seq published is %d", seq, w.next()-1)
 	}
-	done := w.entries[:n:n]
-	w.entries = append([]*Publication(nil), w.entries[n:]...)
+	k := int(n)
+	done := make([]*Publication, k)
+	copy(done, w.entries[w.head:w.head+k])
+	for _, p := range done {
+		w.bytes -= len(p.data)
+	}
+	clear(w.entries[w.head : w.head+k])
+	w.head += k
 	w.acked = seq
-	w.sent = max(0, w.sent-int(n))
+	w.sent = max(0, w.sent-k)
+	w.compact()
 	return done, nil
+}
+
+// compact drops the dead prefix once it is at least half the array
+// (amortised O(1) per entry).
+func (w *window) compact() {
+	if w.head == len(w.entries) {
+		w.entries, w.head = w.entries[:0], 0
+		return
+	}
+	if w.head < 64 || w.head < len(w.entries)/2 {
+		return
+	}
+	n := copy(w.entries, w.entries[w.head:])
+	clear(w.entries[n:])
+	w.entries, w.head = w.entries[:n], 0
 }
 
 // unsent returns up to max entries not yet written on the current connection.
 func (w *window) unsent(max int) []*Publication {
-	end := min(len(w.entries), w.sent+max)
-	return append([]*Publication(nil), w.entries[w.sent:end]...)
+	l := w.live()
+	end := min(len(l), w.sent+max)
+	return append([]*Publication(nil), l[w.sent:end]...)
 }
 
 // markSent records that p, the first unsent entry, was written on the
 // current connection. It reports false if p is no longer that entry (an ack
 // or a new connection came in between).
 func (w *window) markSent(p *Publication) bool {
-	if w.sent < len(w.entries) && w.entries[w.sent] == p {
+	if l := w.live(); w.sent < len(l) && l[w.sent] == p {
 		w.sent++
 		return true
 	}
@@ -203,8 +248,20 @@ func (w *window) markSent(p *Publication) bool {
 func (w *window) rewind() { w.sent = 0 }
 
 // restart renumbers the window for a fresh server session (after
-// resume_failed): the oldest unacked entry becomes seq 1, and all are unsent.
+// resume_failed or no_session): the oldest unacked entry becomes seq 1, and
+// all are unsent. Entries already finished (rejected by the old session)
+// leave first: the new session must not see them.
 func (w *window) restart() {
+	kept := w.entries[:0]
+	for _, p := range w.live() {
+		if p.Status() >= PublishAcked {
+			w.bytes -= len(p.data)
+			continue
+		}
+		kept = append(kept, p)
+	}
+	clear(w.entries[len(kept):])
+	w.entries, w.head = kept, 0
 	w.acked, w.sent = 0, 0
 	for i, p := range w.entries {
 		p.mu.Lock()
@@ -215,7 +272,7 @@ func (w *window) restart() {
 
 // drain empties the window, returning what it held.
 func (w *window) drain() []*Publication {
-	out := w.entries
-	w.entries, w.sent = nil, 0
+	out := append([]*Publication(nil), w.live()...)
+	w.entries, w.head, w.sent, w.bytes = nil, 0, 0, 0
 	return out
 }

@@ -168,3 +168,47 @@ func TestPublicationLifecycle(t *testing.T) {
 		t.Fatal("String")
 	}
 }
+
+func TestWindowByteBound(t *testing.T) {
+	w := &window{limit: 10, maxBytes: 10}
+	if !w.fits(100) {
+		t.Fatal("an empty window must take any accepted payload")
+	}
+	w.push(newPublication(1, "c", make([]byte, 6)))
+	if w.fits(5) || !w.fits(4) {
+		t.Fatalf("fits(5)=%v fits(4)=%v with 6 of 10 bytes used; want false true", w.fits(5), w.fits(4))
+	}
+	w.push(newPublication(2, "c", make([]byte, 4)))
+	if w.bytes != 10 || w.fits(1) {
+		t.Fatalf("bytes %d, fits(1) %v; want 10 false", w.bytes, w.fits(1))
+	}
+	if _, err := w.ack(1); err != nil || w.bytes != 4 || !w.fits(6) || w.fits(7) {
+		t.Fatalf("after ack(1): bytes %d fits(6) %v fits(7) %v", w.bytes, w.fits(6), w.fits(7))
+	}
+	if got := w.drain(); len(got) != 1 || w.bytes != 0 {
+		t.Fatalf("drain %d, bytes %d", len(got), w.bytes)
+	}
+}
+
+// TestWindowAckKeepsStorageBounded: 100,000 publish/ack cycles through a
+// window holding 1,000 leave a backing array within 2x the window (+64),
+// entries still in order.
+func TestWindowAckKeepsStorageBounded(t *testing.T) {
+	w := newWindow(1000)
+	var id uint64
+	for range 1000 {
+		id++
+		w.push(newPublication(id, "c", nil))
+	}
+	for i := range 100_000 {
+		id++
+		w.push(newPublication(id, "c", nil))
+		done, err := w.ack(uint64(i + 1))
+		if err != nil || len(done) != 1 || done[0].id != uint64(i+1) {
+			t.Fatalf("ack %d: %v %d", i+1, err, len(done))
+		}
+	}
+	if w.len() != 1000 || cap(w.entries) > 2*1000+64+1024 || w.live()[0].id != 100_001 {
+		t.Fatalf("len %d cap %d first %d", w.len(), cap(w.entries), w.live()[0].id)
+	}
+}

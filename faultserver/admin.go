@@ -24,13 +24,17 @@ import (
 //	POST   /faults/drop       Selector                         -> {"affected":n}
 //	POST   /faults/close      {"code":1012,"reason":"deploy"} + Selector -> {"affected":n}
 //	POST   /faults/reject     {"count":3,"for":"10s","status":503,"retry_after":"2s"}
-//	POST   /faults/delay      {"delay":"500ms","count":2,"for":"5s"}
+//	POST   /faults/delay_handshake {"delay":"500ms","count":2,"for":"5s"}
 //	POST   /faults/stall      {"for":"5s"} + Selector          -> {"affected":n}
-//	POST   /faults/forget     {}                               -> {"affected":sessions}
+//	POST   /faults/forget_sessions {}                          -> {"affected":sessions}
 //	POST   /faults/restart    {"down":"2s"}                    -> 202 {"accepted":true,"down":"2s"}
 //	POST   /faults/lossy      {"drop_every":3,"skip_every":0,"channel":"c","limit":0}
 //	DELETE /faults            clear every lasting fault
-//	DELETE /faults/{name}     clear one (reject, delay, stall, lossy)
+//	DELETE /faults/{name}     clear one (reject, delay_handshake, stall, lossy)
+//
+// The old names "delay" and "forget" are aliases of delay_handshake and
+// forget_sessions, accepted on every route; responses, events and GET
+// /faults use the canonical names.
 //
 // A Selector is {"all":true}, {"sessions":["id",...]} or {"fraction":0.5};
 // none of them means all. Unknown fields and malformed bodies get 400 with

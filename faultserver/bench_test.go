@@ -3,9 +3,11 @@ package faultserver
 import (
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/wschaos/wschaos/protocol"
@@ -164,5 +166,116 @@ func readN(b *testing.B, ws *websocket.Conn, n int) {
 		if _, _, err := ws.ReadMessage(); err != nil {
 			b.Fatal("read " + strconv.Itoa(n) + ": " + err.Error())
 		}
+	}
+}
+
+// idleConns is how many idle connections the memory benchmarks open.
+const idleConns = 200
+
+// heapInUse is the live heap after two GCs.
+func heapInUse() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// BenchmarkIdleConnHeap reports the heap per idle fault-server connection
+// (hello done, nothing queued), client side included; compare with
+// BenchmarkRawGorillaIdleConnHeap, whose client side is the same. Run with
+// -benchtime=1x.
+func BenchmarkIdleConnHeap(b *testing.B) {
+	s := start(b, Config{EventLogSize: 100})
+	for b.Loop() {
+		before := heapInUse()
+		conns := make([]*websocket.Conn, idleConns)
+		for i := range conns {
+			conns[i] = mustDial(b, s.SessionURL())
+			sendMsg(b, conns[i], protocol.Hello{})
+			readN(b, conns[i], 1)
+		}
+		b.ReportMetric(float64(heapInUse()-before)/idleConns, "heap-B/conn")
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+}
+
+// BenchmarkRawGorillaIdleConnHeap is the baseline: a bare gorilla server
+// whose handler only reads.
+func BenchmarkRawGorillaIdleConnHeap(b *testing.B) {
+	up := websocket.Upgrader{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{Handler: mux}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	url := "ws://" + ln.Addr().String() + "/"
+	for b.Loop() {
+		before := heapInUse()
+		conns := make([]*websocket.Conn, idleConns)
+		for i := range conns {
+			conns[i] = mustDial(b, url)
+			if err := conns[i].WriteMessage(websocket.TextMessage, []byte("hi")); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(heapInUse()-before)/idleConns, "heap-B/conn")
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+}
+
+// BenchmarkChannelsExpire attaches 20,000 channels (one message each) from
+// one session, closes it and waits for session and channel expiry; it
+// reports the heap left over against the heap before, as a ratio
+// (1.0 = back to baseline). Run with -benchtime=1x.
+func BenchmarkChannelsExpire(b *testing.B) {
+	const channels = 20000
+	s := start(b, Config{EventLogSize: 100, SessionTTL: 200 * time.Millisecond, MaxChannels: -1})
+	for b.Loop() {
+		base := heapInUse()
+		c := mustDial(b, s.SessionURL())
+		sendMsg(b, c, protocol.Hello{})
+		readN(b, c, 1)
+		for i := range channels {
+			ch := "ch" + strconv.Itoa(i)
+			sendMsg(b, c, protocol.Attach{Channel: ch})
+			sendMsg(b, c, protocol.Publish{Seq: uint64(i + 1), Channel: ch, Data: make([]byte, 64)})
+			readN(b, c, 3) // attached, ack, message
+		}
+		peak := heapInUse()
+		c.Close()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			s.mu.Lock()
+			n := len(s.channels)
+			s.mu.Unlock()
+			if n == 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		after := heapInUse()
+		b.ReportMetric(float64(peak-base)/(1<<20), "peak-MiB")
+		b.ReportMetric(float64(after)/float64(base), "after/base")
+		b.ReportMetric((float64(after)-float64(base))/(1<<20), "left-MiB")
 	}
 }

@@ -1,5 +1,7 @@
 package faultserver
 
+import "time"
+
 // channel is a named stream with consecutive serials and a bounded history.
 // Guarded by Server.mu.
 type channel struct {
@@ -7,20 +9,30 @@ type channel struct {
 	head uint64 // serial of the newest message; 0 before the first
 	// hist is a ring of the newest encoded message frames; hist[start] is
 	// the oldest, with serial head-n+1. Serials in it are consecutive.
+	// The ring grows on demand up to size, so an idle channel costs little.
 	hist  [][]byte
+	size  int
 	start int
 	n     int
 	subs  map[*session]struct{}
+	// idleSince is when the last subscription went away (zero while it has
+	// any); the channel is freed SessionTTL later (see expireChannels).
+	idleSince time.Time
 }
 
-func newChannel(name string, size int) *channel {
-	return &channel{name: name, hist: make([][]byte, size), subs: make(map[*session]struct{})}
+func newChannel(name string, size int, head uint64) *channel {
+	return &channel{name: name, size: size, head: head, subs: make(map[*session]struct{})}
 }
 
 // append stores the frame of serial head+1 and returns that serial.
 func (ch *channel) append(frame []byte) uint64 {
 	ch.head++
-	if len(ch.hist) == 0 {
+	if ch.size == 0 {
+		return ch.head
+	}
+	if ch.n == len(ch.hist) && ch.n < ch.size { // start is 0 until the ring is full
+		ch.hist = append(ch.hist, frame)
+		ch.n++
 		return ch.head
 	}
 	if ch.n < len(ch.hist) {
@@ -53,4 +65,10 @@ func (ch *channel) since(after uint64) [][]byte {
 		out = append(out, ch.hist[i])
 	}
 	return out
+}
+
+// at returns the retained frame of serial; the caller checks that
+// oldest() <= serial <= head.
+func (ch *channel) at(serial uint64) []byte {
+	return ch.hist[(ch.start+int(serial-ch.oldest()))%len(ch.hist)]
 }

@@ -49,6 +49,33 @@ type Config struct {
 	// SendQueue is how many frames may wait for a slow connection before it
 	// is dropped as a slow consumer. Default 4096.
 	SendQueue int
+	// DeliverWindow is the credit of a v2 session on each channel: the most
+	// messages sent beyond its last deliver_ack there (announced in
+	// welcome/resumed as limits.deliver_window). v1 sessions get no credit
+	// limit; replay to them is bounded by the send queue alone. Default 256.
+	DeliverWindow int
+	// DedupeTTL is the v2 dedupe horizon: how long the highest PSeq of a
+	// producer is remembered after its last publish (announced as
+	// limits.dedupe_ttl_ms). A producer that republishes after a resync
+	// within it is not fanned out twice. Default 10m.
+	DedupeTTL time.Duration
+	// MaxProducers bounds the producers remembered; past it the least
+	// recently active is forgotten (Stats.ProducersEvicted). Default 100000.
+	MaxProducers int
+	// IdleTimeout ends a connection on which nothing (frame, ping or pong)
+	// arrived for that long; the server pings every Heartbeat, so a live
+	// peer always answers in time. Default 3*Heartbeat; negative disables.
+	IdleTimeout time.Duration
+	// HandshakeTimeout bounds reading a handshake's request headers, so a
+	// peer that dribbles them (slowloris) is cut off. Default 10s.
+	HandshakeTimeout time.Duration
+	// MaxChannels caps the channels one session may attach (announced as
+	// limits.max_channels); an attach past it gets error too_large. Default
+	// 1024; negative: no cap.
+	MaxChannels int
+	// MaxConns caps the open WebSocket connections; a handshake past it is
+	// answered 503 with Retry-After: 1. Default 10000; negative: no cap.
+	MaxConns int
 	// WriteTimeout bounds each frame write. Default 10s.
 	WriteTimeout time.Duration
 	// EventLogSize is how many events the log keeps (oldest dropped first,
@@ -97,6 +124,27 @@ func (c Config) withDefaults() Config {
 	if c.SendQueue == 0 {
 		c.SendQueue = 4096
 	}
+	if c.DeliverWindow == 0 {
+		c.DeliverWindow = 256
+	}
+	if c.DedupeTTL == 0 {
+		c.DedupeTTL = 10 * time.Minute
+	}
+	if c.MaxProducers == 0 {
+		c.MaxProducers = 100000
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 3 * c.Heartbeat
+	}
+	if c.HandshakeTimeout == 0 {
+		c.HandshakeTimeout = 10 * time.Second
+	}
+	if c.MaxChannels == 0 {
+		c.MaxChannels = 1024
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = 10000
+	}
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = 10 * time.Second
 	}
@@ -119,6 +167,10 @@ func (c Config) validate() error {
 		return &ConfigError{"ReadLimit", "must not be negative"}
 	case c.Heartbeat < 0:
 		return &ConfigError{"Heartbeat", "must not be negative"}
+	case c.DedupeTTL < 0 || c.MaxProducers < 0:
+		return &ConfigError{"DedupeTTL/MaxProducers", "must not be negative"}
+	case c.DeliverWindow < 0:
+		return &ConfigError{"DeliverWindow", "must not be negative"}
 	case c.SendQueue < 0:
 		return &ConfigError{"SendQueue", "must not be negative"}
 	case c.WriteTimeout < 0:

@@ -32,7 +32,7 @@ type conn struct {
 	ws       *websocket.Conn
 	path     string
 	remote   string
-	out      chan outFrame
+	out      *sendQueue
 	done     chan struct{} // closed by kill: stop everything
 	finished chan struct{} // closed once the handler has cleaned up
 	killOnce sync.Once
@@ -45,22 +45,41 @@ type conn struct {
 	closeTimer *time.Timer
 
 	sess *session // guarded by s.mu
+	// version is the protocol version of the client's hello/resume (1 until
+	// then); replies are encoded in it. Guarded by s.mu.
+	version int
+	// starved is set when the pump stopped for lack of queue room.
+	starved atomic.Bool
 }
 
 func newConn(s *Server, id uint64, ws *websocket.Conn, path string) *conn {
 	c := &conn{
 		id: id, s: s, ws: ws, path: path, remote: ws.RemoteAddr().String(),
-		out:      make(chan outFrame, s.cfg.SendQueue),
+		out:      newSendQueue(s.cfg.SendQueue),
 		done:     make(chan struct{}),
 		finished: make(chan struct{}),
+		version:  1,
 	}
-	ws.SetReadLimit(s.cfg.ReadLimit)
+	// Frames up to twice ReadLimit are read so that an oversized publish
+	// can be answered with rejected instead of close 1009, which a client
+	// would retry forever; beyond that gorilla closes with 1009.
+	ws.SetReadLimit(2*s.cfg.ReadLimit + 4096)
 	ws.SetPingHandler(c.onPing)
+	ws.SetPongHandler(func(string) error { c.extendRead(); return nil })
 	return c
+}
+
+// extendRead pushes the read deadline IdleTimeout ahead: called before each
+// read and on every ping and pong, so only a silent peer times out.
+func (c *conn) extendRead() {
+	if d := c.s.cfg.IdleTimeout; d > 0 {
+		_ = c.ws.SetReadDeadline(time.Now().Add(d))
+	}
 }
 
 // onPing answers pings like gorilla's default handler, except while stalled.
 func (c *conn) onPing(data string) error {
+	c.extendRead()
 	if c.stalled() {
 		return nil
 	}
@@ -126,15 +145,13 @@ func (c *conn) enqueue(typ int, data []byte) bool {
 		return false
 	default:
 	}
-	select {
-	case c.out <- outFrame{typ, data}:
+	if c.out.push(outFrame{typ, data}) {
 		return true
-	default:
-		c.s.emit(Event{Kind: EventSlowConsumer, Conn: c.id, Session: c.sessionIDLocked(),
-			Detail: fmt.Sprintf("send queue full (%d frames)", cap(c.out))})
-		c.kill("slow consumer")
-		return false
 	}
+	c.s.emit(Event{Kind: EventSlowConsumer, Conn: c.id, Session: c.sessionIDLocked(),
+		Detail: fmt.Sprintf("send queue full (%d frames)", c.out.limit)})
+	c.kill("slow consumer")
+	return false
 }
 
 func (c *conn) sessionIDLocked() string {
@@ -147,11 +164,24 @@ func (c *conn) sessionIDLocked() string {
 // writeLoop writes queued frames until the connection ends.
 func (c *conn) writeLoop() {
 	defer c.s.wg.Done()
+	ping := time.NewTicker(c.s.cfg.Heartbeat)
+	defer ping.Stop()
 	for {
 		select {
 		case <-c.done:
 			return
-		case f := <-c.out:
+		case <-ping.C:
+			if !c.stalled() && !c.closing.Load() { // server pings keep idle peers honest
+				_ = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(controlWait))
+			}
+			continue
+		case <-c.out.wake:
+		}
+		for {
+			f, ok := c.out.pop()
+			if !ok {
+				break
+			}
 			if !c.waitStall() {
 				return
 			}
@@ -165,6 +195,12 @@ func (c *conn) writeLoop() {
 				}
 				c.kill("write failed: " + err.Error())
 				return
+			}
+			c.afterWrite()
+			select {
+			case <-c.done:
+				return
+			default:
 			}
 		}
 	}

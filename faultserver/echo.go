@@ -20,6 +20,7 @@ func (s *Server) serveEcho(w http.ResponseWriter, r *http.Request) {
 	for {
 		var typ int
 		var data []byte
+		c.extendRead()
 		typ, data, err = ws.ReadMessage()
 		if err != nil {
 			return

@@ -16,10 +16,17 @@ type CloseSpec struct {
 	Selector
 }
 
+// Validate checks c with the rules CloseConnections enforces.
+func (c CloseSpec) Validate() error { return c.validate() }
+
+// ValidCloseCode reports whether code may be sent in a close frame: 1004,
+// 1005, 1006 and 1015 are reserved (RFC 6455 7.4.1), and 1016-2999 unassigned.
+func ValidCloseCode(code int) bool {
+	return code >= 1000 && code <= 1003 || code >= 1007 && code <= 1014 || code >= 3000 && code <= 4999
+}
+
 func (c CloseSpec) validate() error {
-	switch {
-	case c.Code >= 1000 && c.Code <= 1003, c.Code >= 1007 && c.Code <= 1014, c.Code >= 3000 && c.Code <= 4999:
-	default:
+	if !ValidCloseCode(c.Code) {
 		return &SpecError{"close", fmt.Sprintf("code %d cannot be sent (use 1000-1003, 1007-1014, 3000-4999)", c.Code)}
 	}
 	if len(c.Reason) > 123 {

@@ -16,6 +16,17 @@ type DelaySpec struct {
 	For   time.Duration
 }
 
+// Validate checks spec with the rules DelayHandshakes enforces.
+func (spec DelaySpec) Validate() error {
+	switch {
+	case spec.Delay <= 0:
+		return &SpecError{FaultDelayHandshake, "delay must be positive"}
+	case spec.Count < 0 || spec.For < 0:
+		return &SpecError{FaultDelayHandshake, "count and for must not be negative"}
+	}
+	return nil
+}
+
 // delayState is the active delay fault. Guarded by Server.mu.
 type delayState struct {
 	active    bool
@@ -46,11 +57,8 @@ func (d *delayState) takeLocked(now time.Time) time.Duration {
 // fault already active. A handshake is answered (delay, then any reject
 // fault, then the upgrade) after its delay even if the fault is cleared.
 func (s *Server) DelayHandshakes(spec DelaySpec) error {
-	switch {
-	case spec.Delay <= 0:
-		return &SpecError{"delay", "delay must be positive"}
-	case spec.Count < 0 || spec.For < 0:
-		return &SpecError{"delay", "count and for must not be negative"}
+	if err := spec.Validate(); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	s.faults.delay = delayState{active: true, spec: spec, remaining: spec.Count}
@@ -58,7 +66,7 @@ func (s *Server) DelayHandshakes(spec DelaySpec) error {
 		s.faults.delay.until = time.Now().Add(spec.For)
 	}
 	s.mu.Unlock()
-	s.emit(Event{Kind: EventFault, Fault: "delay", Count: spec.Count,
+	s.emit(Event{Kind: EventFault, Fault: FaultDelayHandshake, Count: spec.Count,
 		Detail: fmt.Sprintf("delay=%s for=%s", spec.Delay, spec.For)})
 	return nil
 }
@@ -70,7 +78,8 @@ type delayRequest struct {
 }
 
 var delayFault = faultKind{
-	name: "delay",
+	name:    FaultDelayHandshake,
+	aliases: []string{"delay"},
 	apply: func(_ context.Context, s *Server, body []byte) (any, error) {
 		var req delayRequest
 		if err := decodeStrict(body, &req); err != nil {

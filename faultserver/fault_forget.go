@@ -20,7 +20,8 @@ func (s *Server) ForgetSessions() int {
 }
 
 var forgetFault = faultKind{
-	name: "forget",
+	name:    FaultForgetSessions,
+	aliases: []string{"forget"},
 	apply: func(_ context.Context, s *Server, body []byte) (any, error) {
 		var req struct{}
 		if err := decodeStrict(body, &req); err != nil {

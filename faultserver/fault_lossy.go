@@ -63,11 +63,19 @@ func (l *lossyState) skipLocked(channel string) bool {
 	return true
 }
 
+// Validate checks spec with the rules SetLossy enforces.
+func (spec LossySpec) Validate() error {
+	if spec.DropEvery < 0 || spec.SkipEvery < 0 || spec.Limit < 0 {
+		return &SpecError{"lossy", "drop_every, skip_every and limit must not be negative"}
+	}
+	return nil
+}
+
 // SetLossy turns lossy mode on (or off, with the zero LossySpec), resetting
 // its counters.
 func (s *Server) SetLossy(spec LossySpec) error {
-	if spec.DropEvery < 0 || spec.SkipEvery < 0 || spec.Limit < 0 {
-		return &SpecError{"lossy", "drop_every, skip_every and limit must not be negative"}
+	if err := spec.Validate(); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	s.faults.lossy = lossyState{spec: spec}

@@ -22,6 +22,13 @@ type RejectSpec struct {
 	RetryAfter time.Duration
 }
 
+// Validate checks r with the rules RejectHandshakes enforces (Status 0
+// means 503).
+func (r RejectSpec) Validate() error {
+	_, err := r.withDefaults()
+	return err
+}
+
 func (r RejectSpec) withDefaults() (RejectSpec, error) {
 	if r.Status == 0 {
 		r.Status = http.StatusServiceUnavailable

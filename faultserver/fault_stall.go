@@ -14,16 +14,24 @@ type StallSpec struct {
 	For time.Duration
 }
 
+// Validate checks spec with the rules Stall enforces.
+func (spec StallSpec) Validate() error {
+	if err := spec.Selector.validate("stall"); err != nil {
+		return err
+	}
+	if spec.For < 0 {
+		return &SpecError{"stall", "for must not be negative"}
+	}
+	return nil
+}
+
 // Stall stalls the selected connections and returns how many. A stalled
 // connection ends when the stall does not: the peer gives up, resumes its
 // session elsewhere (which drops the stalled connection), or a fault or
 // Close drops it.
 func (s *Server) Stall(spec StallSpec) (int, error) {
-	if err := spec.Selector.validate("stall"); err != nil {
+	if err := spec.Validate(); err != nil {
 		return 0, err
-	}
-	if spec.For < 0 {
-		return 0, &SpecError{"stall", "for must not be negative"}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

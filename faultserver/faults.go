@@ -124,6 +124,8 @@ type faultState struct {
 // clear and describe it. Each fault file defines one.
 type faultKind struct {
 	name string
+	// aliases are older names still accepted (admin routes, ClearFault).
+	aliases []string
 	// apply handles POST /faults/{name}; body is the raw JSON request.
 	apply func(ctx context.Context, s *Server, body []byte) (any, error)
 	// clear lifts a lasting fault (nil for one-shot faults).
@@ -139,7 +141,7 @@ var registry = []faultKind{
 
 func lookupFault(name string) (faultKind, bool) {
 	for _, k := range registry {
-		if k.name == name {
+		if k.name == name || slices.Contains(k.aliases, name) {
 			return k, true
 		}
 	}
@@ -149,14 +151,15 @@ func lookupFault(name string) (faultKind, bool) {
 // ErrUnknownFault is returned for a fault name not in the registry.
 var ErrUnknownFault = errors.New("faultserver: unknown fault")
 
-// ClearFault lifts one lasting fault by name (reject, delay, stall, lossy).
+// ClearFault lifts one lasting fault by name (reject, delay_handshake, stall,
+// lossy; "delay" is an alias of delay_handshake).
 func (s *Server) ClearFault(name string) error {
 	k, ok := lookupFault(name)
 	if !ok || k.clear == nil {
-		return fmt.Errorf("%w %q (lasting faults: reject, delay, stall, lossy)", ErrUnknownFault, name)
+		return fmt.Errorf("%w %q (lasting faults: reject, delay_handshake, stall, lossy)", ErrUnknownFault, name)
 	}
 	k.clear(s)
-	s.emit(Event{Kind: EventFault, Fault: name, Detail: "cleared"})
+	s.emit(Event{Kind: EventFault, Fault: k.name, Detail: "cleared"})
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/wschaos/wschaos/protocol"
@@ -26,6 +27,7 @@ func (s *Server) serveSession(w http.ResponseWriter, r *http.Request) {
 	for {
 		var typ int
 		var data []byte
+		c.extendRead()
 		typ, data, err = ws.ReadMessage()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
@@ -50,18 +52,37 @@ func (s *Server) handleFrame(c *conn, typ int, data []byte) {
 		s.protocolError(c, protocol.CodeBadFrame, "binary frames are not part of the protocol", true)
 		return
 	}
-	m, err := protocol.DecodeLimit(data, int(s.cfg.ReadLimit))
+	if !utf8.Valid(data) { // RFC 6455 text frames are UTF-8; encoding/json would silently patch it
+		s.protocolError(c, protocol.CodeBadFrame, "text frame is not valid UTF-8", true)
+		return
+	}
+	m, v, err := protocol.DecodeLimitVersion(data, 2*int(s.cfg.ReadLimit)+4096)
 	if err != nil {
 		code := protocol.CodeBadFrame
 		var pe *protocol.Error
 		if errors.As(err, &pe) {
 			code = pe.Code()
 		}
+		if int64(len(data)) > s.cfg.ReadLimit {
+			code = protocol.CodeTooLarge // whatever else is wrong with it
+		}
 		s.protocolError(c, code, err.Error(), true)
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	switch m.(type) {
+	case protocol.Hello, protocol.Resume:
+		c.version = v // the session is answered in the version it opened with
+	}
+	if int64(len(data)) > s.cfg.ReadLimit {
+		if p, ok := m.(protocol.Publish); ok {
+			s.onPublishTooLarge(c, p, len(data))
+		} else {
+			s.protocolErrorLocked(c, protocol.CodeTooLarge, fmt.Sprintf("%s frame of %d bytes over read limit %d", m.MessageType(), len(data), s.cfg.ReadLimit), true)
+		}
+		return
+	}
 	switch m := m.(type) {
 	case protocol.Hello:
 		s.onHello(c, m)
@@ -98,7 +119,7 @@ func (s *Server) protocolErrorLocked(c *conn, code, msg string, reply bool) {
 
 // sendLocked encodes m and queues it on c. Caller holds mu.
 func (s *Server) sendLocked(c *conn, m protocol.Message) {
-	frame, err := protocol.Encode(m)
+	frame, err := protocol.EncodeVersion(c.version, m)
 	if err != nil { // a server bug: every message we build validates
 		s.log.Error("failed to encode", "type", m.MessageType(), "err", err)
 		return
@@ -120,11 +141,13 @@ func (s *Server) sessionLocked(c *conn, t protocol.Type) *session {
 func (s *Server) onHello(c *conn, m protocol.Hello) {
 	s.unbindLocked(c)
 	ss := s.newSessionLocked(c, m.ClientID)
+	ss.readLimit, ss.producer = m.ReadLimit, m.Producer
 	c.sess = ss
 	s.emit(Event{Kind: EventHello, Conn: c.id, Session: ss.id, Detail: m.ClientID})
 	s.sendLocked(c, protocol.Welcome{
 		Session: ss.id, Token: ss.token,
 		HeartbeatMS: s.cfg.Heartbeat.Milliseconds(), ResumeTTLMS: s.cfg.SessionTTL.Milliseconds(),
+		Limits: s.limits(),
 	})
 }
 
@@ -140,12 +163,15 @@ func (s *Server) onResume(c *conn, m protocol.Resume) {
 		return
 	}
 	s.bindLocked(c, ss)
+	ss.readLimit = m.ReadLimit
 	s.emit(Event{Kind: EventResume, Conn: c.id, Session: ss.id, Seq: ss.acked})
-	s.sendLocked(c, protocol.Resumed{Session: ss.id, Acked: ss.acked})
+	s.sendLocked(c, protocol.Resumed{Session: ss.id, Acked: ss.acked, Limits: s.limits()})
 	s.redeliverLocked(c, ss)
 }
 
-// redeliverLocked sends a resumed session what it had not deliver_ack'd.
+// redeliverLocked starts streaming a resumed session what it had not
+// deliver_ack'd: the pump sends it as credit and queue room allow, and the
+// client's re-attach does not replay it a second time.
 func (s *Server) redeliverLocked(c *conn, ss *session) {
 	for name, sub := range ss.subs {
 		ch := s.channels[name]
@@ -154,24 +180,24 @@ func (s *Server) redeliverLocked(c *conn, ss *session) {
 		}
 		ev := Event{Kind: EventRedeliver, Conn: c.id, Session: ss.id, Channel: name,
 			After: sub.delivered, Serial: ch.head, Oldest: ch.oldest()}
-		var frames [][]byte
 		if !ch.reaches(sub.delivered) {
-			ev.ContinuityLost = true // the client's re-attach will be told
+			ev.ContinuityLost = true // the client's re-attach is told, then streamed
+			sub.held = true
 		} else {
-			frames = ch.since(sub.delivered)
-			ev.Count = len(frames)
+			ev.Count = int(ch.head - sub.delivered)
 		}
 		s.emit(ev) // before the frames, so a client that sees them finds the event
-		for _, f := range frames {
-			c.enqueue(websocket.TextMessage, f)
-		}
-		s.count.replayed.Add(uint64(len(frames)))
 	}
+	s.pumpLocked(c)
 }
 
 func (s *Server) onAttach(c *conn, m protocol.Attach) {
 	ss := s.sessionLocked(c, m.MessageType())
 	if ss == nil {
+		return
+	}
+	if ss.subs[m.Channel] == nil && s.cfg.MaxChannels > 0 && len(ss.subs) >= s.cfg.MaxChannels {
+		s.protocolErrorLocked(c, protocol.CodeTooLarge, fmt.Sprintf("attach %q: session already attached to %d channels (max_channels)", m.Channel, len(ss.subs)), true)
 		return
 	}
 	ch := s.channelLocked(m.Channel)
@@ -187,19 +213,20 @@ func (s *Server) onAttach(c *conn, m protocol.Attach) {
 	lost := !ch.reaches(start)
 	start = min(start, ch.head) // a client ahead of us gets nothing replayed
 	if sub == nil {
-		sub = &subscription{}
+		sub = &subscription{sent: start}
 		ss.subs[m.Channel] = sub
 		ch.subs[ss] = struct{}{}
-	}
+		ch.idleSince = time.Time{}
+	} else if !sub.resumed || sub.held || sub.sent < start {
+		sub.sent = start // replay from where the client asks
+	} // else: the redelivery since the resume already streams past start
+	sub.held, sub.resumed = false, false
 	sub.delivered = start
-	frames := ch.since(start)
+	sub.sent = max(sub.sent, ch.oldest()-1)
 	s.emit(Event{Kind: EventAttach, Conn: c.id, Session: ss.id, Channel: m.Channel, After: m.After,
-		Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost, Count: len(frames)})
+		Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost, Count: int(ch.head - min(sub.sent, ch.head))})
 	s.sendLocked(c, protocol.Attached{Channel: m.Channel, Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost})
-	for _, f := range frames {
-		c.enqueue(websocket.TextMessage, f)
-	}
-	s.count.replayed.Add(uint64(len(frames)))
+	s.pumpSubLocked(c, ch, sub, &s.count.replayed)
 }
 
 func (s *Server) onDetach(c *conn, m protocol.Detach) {
@@ -209,7 +236,7 @@ func (s *Server) onDetach(c *conn, m protocol.Detach) {
 	}
 	delete(ss.subs, m.Channel)
 	if ch := s.channels[m.Channel]; ch != nil {
-		delete(ch.subs, ss)
+		s.unsubscribedLocked(ch, ss)
 	}
 	s.emit(Event{Kind: EventDetach, Conn: c.id, Session: ss.id, Channel: m.Channel})
 	s.sendLocked(c, protocol.Detached{Channel: m.Channel})
@@ -233,6 +260,13 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 		return
 	}
 	ss.acked = m.Seq
+	if s.producerDuplicateLocked(ss, m.PSeq, time.Now()) {
+		s.count.producerDuplicates.Add(1)
+		s.emit(Event{Kind: EventDuplicate, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq,
+			Detail: fmt.Sprintf("producer %s pseq %d already accepted", ss.producer, m.PSeq)})
+		s.sendLocked(c, protocol.Ack{Seq: m.Seq})
+		return
+	}
 	if s.faults.lossy.dropLocked(m.Channel) {
 		s.count.lossyDropped.Add(1)
 		s.emit(Event{Kind: EventLossyDrop, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq})
@@ -242,7 +276,8 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 	s.sendLocked(c, protocol.Ack{Seq: m.Seq})
 	s.count.publishesAccepted.Add(1)
 	ch := s.channelLocked(m.Channel)
-	frame, err := protocol.Encode(protocol.ChannelMessage{Channel: m.Channel, Serial: ch.head + 1, Data: m.Data})
+	// Stored at v1, which every peer reads (the body is the same in v2).
+	frame, err := protocol.EncodeVersion(protocol.MinVersion, protocol.ChannelMessage{Channel: m.Channel, Serial: ch.head + 1, Data: m.Data})
 	if err != nil {
 		s.log.Error("failed to encode message", "err", err)
 		return
@@ -251,11 +286,16 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 	if s.faults.lossy.skipLocked(m.Channel) {
 		s.count.lossySkipped.Add(1)
 		s.emit(Event{Kind: EventLossySkip, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq, Serial: serial})
+		for sub := range ch.subs {
+			if st := sub.subs[m.Channel]; st.sent == serial-1 {
+				st.sent = serial // a live subscriber must see the gap
+			}
+		}
 		return
 	}
 	for sub := range ch.subs {
-		if sub.conn != nil && sub.conn.enqueue(websocket.TextMessage, frame) {
-			s.count.fannedOut.Add(1)
+		if sub.conn != nil {
+			s.pumpSubLocked(sub.conn, ch, sub.subs[m.Channel], &s.count.fannedOut)
 		}
 	}
 }
@@ -270,4 +310,5 @@ func (s *Server) onDeliverAck(c *conn, m protocol.DeliverAck) {
 		return // detached meanwhile: nothing to track
 	}
 	sub.delivered = max(sub.delivered, min(m.Serial, ch.head))
+	s.pumpSubLocked(c, ch, sub, &s.count.replayed) // credit came back
 }

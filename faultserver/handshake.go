@@ -43,6 +43,17 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Con
 		s.emit(Event{Kind: EventHandshakeRejected, Status: rej.Status, Detail: r.URL.Path + " from " + r.RemoteAddr})
 		return nil, false
 	}
+	s.mu.Lock()
+	full := s.cfg.MaxConns > 0 && len(s.conns) >= s.cfg.MaxConns
+	s.mu.Unlock()
+	if full {
+		s.count.handshakesRejected.Add(1)
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "connection limit reached", http.StatusServiceUnavailable)
+		s.emit(Event{Kind: EventHandshakeRejected, Status: http.StatusServiceUnavailable,
+			Detail: "connection cap " + strconv.Itoa(s.cfg.MaxConns) + ": " + r.URL.Path + " from " + r.RemoteAddr})
+		return nil, false
+	}
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil { // gorilla has answered with an HTTP error already
 		s.log.Debug("upgrade failed", "remote", r.RemoteAddr, "err", err)

@@ -50,6 +50,8 @@ type Server struct {
 	stop      chan struct{} // closed by Close
 	sessions  map[string]*session
 	channels  map[string]*channel
+	producers map[string]*producer // v2 dedupe state, by Hello.Producer
+	heads     map[string]uint64    // head serial of freed channels
 	conns     map[*conn]struct{}
 	nextConn  uint64
 	rnd       *rand.Rand
@@ -72,14 +74,16 @@ func New(cfg Config) (*Server, error) {
 		seed = binary.LittleEndian.Uint64(b[:])
 	}
 	s := &Server{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		events:   newEventLog(cfg.EventLogSize),
-		sessions: make(map[string]*session),
-		channels: make(map[string]*channel),
-		conns:    make(map[*conn]struct{}),
-		stop:     make(chan struct{}),
-		rnd:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		cfg:       cfg,
+		log:       cfg.Logger,
+		events:    newEventLog(cfg.EventLogSize),
+		sessions:  make(map[string]*session),
+		producers: make(map[string]*producer),
+		heads:     make(map[string]uint64),
+		channels:  make(map[string]*channel),
+		conns:     make(map[*conn]struct{}),
+		stop:      make(chan struct{}),
+		rnd:       rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 	}
 	s.upgrader = websocket.Upgrader{HandshakeTimeout: 10 * time.Second}
 	return s, nil
@@ -139,6 +143,7 @@ func (s *Server) Start(ctx context.Context) error {
 // serveLocked starts a new listener generation on ln. Caller holds mu.
 func (s *Server) serveLocked(ln net.Listener) {
 	hs := newHTTPServer(s.mainHandler(), false)
+	hs.ReadHeaderTimeout = s.cfg.HandshakeTimeout // slowloris: headers dribbled in
 	s.hs = hs
 	s.genStop = make(chan struct{})
 	s.wg.Add(1)
@@ -273,6 +278,8 @@ func (s *Server) janitor() {
 			return
 		case now := <-t.C:
 			s.expireSessions(now)
+			s.expireProducers(now)
+			s.expireChannels(now)
 		}
 	}
 }

@@ -17,6 +17,8 @@ const (
 type session struct {
 	id, token  string
 	clientID   string
+	readLimit  int64  // the client's read limit (v2 hello/resume); 0: none given
+	producer   string // Hello.Producer (v2); "" for none
 	acked      uint64 // highest publish seq accepted
 	subs       map[string]*subscription
 	conn       *conn     // nil while disconnected
@@ -26,6 +28,16 @@ type session struct {
 // subscription is a session's attachment to one channel.
 type subscription struct {
 	delivered uint64 // last serial the client confirmed with deliver_ack (or attached after)
+	// sent is the last serial queued on the session's current connection;
+	// the pump streams sent+1.. from history as credit and queue room allow.
+	sent uint64
+	// held stops the pump after a resume whose position fell out of
+	// history: the client's re-attach is told continuity_lost first.
+	held bool
+	// resumed is set from a resume until the client's first attach of the
+	// channel, which then continues the redelivery instead of replaying it
+	// again (a later attach, a gap repair, replays from its After).
+	resumed bool
 }
 
 func randomHex(n int) string {
@@ -68,7 +80,7 @@ func (s *Server) removeSessionLocked(ss *session) {
 	delete(s.sessions, ss.id)
 	for name := range ss.subs {
 		if ch := s.channels[name]; ch != nil {
-			delete(ch.subs, ss)
+			s.unsubscribedLocked(ch, ss)
 		}
 	}
 	if ss.conn != nil && ss.conn.sess == ss {
@@ -85,6 +97,7 @@ func (s *Server) expireSessions(now time.Time) {
 		if ss.conn == nil && now.Sub(ss.detachedAt) > s.cfg.SessionTTL {
 			s.removeSessionLocked(ss)
 			s.emit(Event{Kind: EventSessionExpired, Session: ss.id})
+			ss.subs = nil // the map of a large session, released with it
 		}
 	}
 }
@@ -101,6 +114,9 @@ func (s *Server) bindLocked(c *conn, ss *session) {
 	}
 	ss.conn = c
 	c.sess = ss
+	for _, sub := range ss.subs { // a new connection: stream from the last deliver_ack
+		sub.sent, sub.resumed = sub.delivered, true
+	}
 }
 
 // unbindLocked detaches c's session, which starts aging toward its TTL.
@@ -115,7 +131,8 @@ func (s *Server) unbindLocked(c *conn) {
 func (s *Server) channelLocked(name string) *channel {
 	ch := s.channels[name]
 	if ch == nil {
-		ch = newChannel(name, s.cfg.HistorySize)
+		ch = newChannel(name, s.cfg.HistorySize, s.heads[name])
+		delete(s.heads, name)
 		s.channels[name] = ch
 	}
 	return ch

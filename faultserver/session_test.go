@@ -225,9 +225,8 @@ func TestResumeRedeliversWhatWasNotAcked(t *testing.T) {
 	if at.Serial != 5 || at.ContinuityLost {
 		t.Fatalf("attached %+v", at)
 	}
-	if serials, _ = again.messages(3); !slices.Equal(serials, []uint64{3, 4, 5}) {
-		t.Fatalf("re-attach replay %v", serials)
-	}
+	// ... without replaying the redelivered range a second time.
+	again.quiet(100 * time.Millisecond)
 	e := waitEvent(t, s, 0, EventRedeliver)
 	if e.After != 2 || e.Count != 3 {
 		t.Fatalf("redeliver event %+v", e)

@@ -24,6 +24,16 @@ type Stats struct {
 	ConnectionsClosed  uint64 `json:"connections_closed"`
 	LossyDropped       uint64 `json:"lossy_dropped"`
 	LossySkipped       uint64 `json:"lossy_skipped"`
+	// TooLargeSkipped counts messages sent as skipped: over the
+	// subscriber's read limit (v2). TooLargeRejected counts publishes
+	// over ReadLimit answered by rejected (v2) or error too_large (v1).
+	TooLargeSkipped  uint64 `json:"too_large_skipped"`
+	TooLargeRejected uint64 `json:"too_large_rejected"`
+	// ProducerDuplicates counts v2 publishes acked but not fanned out again
+	// (PSeq at or below the producer's highest); ProducersEvicted counts
+	// producers forgotten for MaxProducers before their DedupeTTL.
+	ProducerDuplicates uint64 `json:"producer_duplicates"`
+	ProducersEvicted   uint64 `json:"producers_evicted"`
 	ProtocolErrors     uint64 `json:"protocol_errors"`
 	EchoedFrames       uint64 `json:"echoed_frames"`
 	Restarts           uint64 `json:"restarts"`
@@ -40,6 +50,8 @@ type counters struct {
 	handshakesRejected, handshakesDelayed            atomic.Uint64
 	connectionsDropped, connectionsClosed            atomic.Uint64
 	lossyDropped, lossySkipped, protocolErrors, echo atomic.Uint64
+	tooLargeSkipped, tooLargeRejected                atomic.Uint64
+	producerDuplicates, producersEvicted             atomic.Uint64
 	restarts                                         atomic.Uint64
 }
 
@@ -65,6 +77,10 @@ func (s *Server) Stats() Stats {
 		ConnectionsClosed:  c.connectionsClosed.Load(),
 		LossyDropped:       c.lossyDropped.Load(),
 		LossySkipped:       c.lossySkipped.Load(),
+		TooLargeSkipped:    c.tooLargeSkipped.Load(),
+		TooLargeRejected:   c.tooLargeRejected.Load(),
+		ProducerDuplicates: c.producerDuplicates.Load(),
+		ProducersEvicted:   c.producersEvicted.Load(),
 		ProtocolErrors:     c.protocolErrors.Load(),
 		EchoedFrames:       c.echo.Load(),
 		Restarts:           c.restarts.Load(),

@@ -69,12 +69,53 @@ type outEnvelope struct {
 // Encode returns the frame for m. It fails only if m does not validate, so a
 // peer never receives a frame that its Decode would reject.
 func Encode(m Message) ([]byte, error) {
+	return EncodeVersion(Version, m)
+}
+
+// EncodeVersion returns the frame for m at protocol version v, in
+// [MinVersion, Version]. At v1 the v2-only fields (limits, read_limit,
+// producer, pseq) are left out, so a v1 peer's strict decoder accepts the
+// frame; the v2-only types (skipped, rejected) cannot be encoded at v1.
+func EncodeVersion(v int, m Message) ([]byte, error) {
+	if v < MinVersion || v > Version {
+		return nil, &Error{Field: "v", Err: fmt.Errorf("%w: %d (want %d to %d)", ErrVersion, v, MinVersion, Version)}
+	}
 	if err := Validate(m); err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(outEnvelope{V: Version, Type: m.MessageType(), Body: m})
+	if v < 2 {
+		var err error
+		if m, err = downgrade(m); err != nil {
+			return nil, err
+		}
+	}
+	b, err := json.Marshal(outEnvelope{V: v, Type: m.MessageType(), Body: m})
 	if err != nil {
 		return nil, fmt.Errorf("protocol: failed to encode %s: %w", m.MessageType(), err)
 	}
 	return b, nil
+}
+
+// downgrade strips the v2-only fields of m for a v1 frame.
+func downgrade(m Message) (Message, error) {
+	switch m := m.(type) {
+	case Hello:
+		m.ReadLimit, m.Producer = 0, ""
+		return m, nil
+	case Welcome:
+		m.Limits = Limits{}
+		return m, nil
+	case Resume:
+		m.ReadLimit = 0
+		return m, nil
+	case Resumed:
+		m.Limits = Limits{}
+		return m, nil
+	case Publish:
+		m.PSeq = 0
+		return m, nil
+	case Skipped, Rejected:
+		return nil, &Error{Type: m.MessageType(), Field: "v", Err: fmt.Errorf("%w: %s needs version 2", ErrVersion, m.MessageType())}
+	}
+	return m, nil
 }

@@ -31,6 +31,12 @@ var samples = []protocol.Message{
 	protocol.ChannelMessage{Channel: "orders", Serial: 7, Data: []byte(`{"json":"inside"}`)},
 	protocol.DeliverAck{Channel: "orders", Serial: 7},
 	protocol.ErrorMessage{Code: protocol.CodeBadFrame, Message: "bad <frame> & more"},
+	protocol.Hello{ClientID: "c", ReadLimit: 1 << 20, Producer: "0123456789abcdef0123456789abcdef"},
+	protocol.Welcome{Session: "s", Token: "t", Limits: protocol.Limits{MaxFrame: 1 << 20, History: 1024, Window: 4096, DeliverWindow: 256, MaxChannels: 1024, DedupeTTLMS: 600000}},
+	protocol.Resumed{Session: "s", Acked: 2, Limits: protocol.Limits{MaxFrame: 5}},
+	protocol.Publish{Seq: 3, Channel: "x", Data: []byte("p"), PSeq: 77},
+	protocol.Skipped{Channel: "orders", Serial: 8, Size: 2 << 20, Reason: protocol.ReasonTooLarge},
+	protocol.Rejected{Seq: 4, Code: protocol.CodeTooLarge, Message: "frame of 2 MiB over max_frame"},
 }
 
 func TestRoundTripEveryType(t *testing.T) {
@@ -49,8 +55,8 @@ func TestRoundTripEveryType(t *testing.T) {
 		}
 		seen[m.MessageType()] = true
 	}
-	if len(seen) != 14 {
-		t.Errorf("samples cover %d message types, want all 14", len(seen))
+	if len(seen) != 16 {
+		t.Errorf("samples cover %d message types, want all 16", len(seen))
 	}
 }
 
@@ -59,7 +65,7 @@ func TestEncodeWireShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = `{"v":1,"type":"publish","body":{"seq":3,"channel":"a","data":"aGk="}}`
+	const want = `{"v":2,"type":"publish","body":{"seq":3,"channel":"a","data":"aGk="}}`
 	if string(frame) != want {
 		t.Errorf("Encode = %s, want %s", frame, want)
 	}
@@ -96,7 +102,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"envelope key wrong case", `{"V":1,"type":"ack","body":{"seq":1}}`, protocol.ErrMalformed, "", "V", protocol.CodeBadFrame},
 		{"duplicate envelope key", `{"v":1,"v":2,"type":"ack","body":{"seq":1}}`, protocol.ErrMalformed, "", "v", protocol.CodeBadFrame},
 		{"missing version", `{"type":"ack","body":{"seq":1}}`, protocol.ErrVersion, protocol.TypeAck, "v", protocol.CodeUnsupported},
-		{"wrong version", `{"v":2,"type":"ack","body":{"seq":1}}`, protocol.ErrVersion, protocol.TypeAck, "v", protocol.CodeUnsupported},
+		{"wrong version", `{"v":3,"type":"ack","body":{"seq":1}}`, protocol.ErrVersion, protocol.TypeAck, "v", protocol.CodeUnsupported},
 		{"version as string", `{"v":"1","type":"ack","body":{"seq":1}}`, protocol.ErrMalformed, "", "v", protocol.CodeBadFrame},
 		{"unknown type", `{"v":1,"type":"shout","body":{}}`, protocol.ErrUnknownType, "", "type", protocol.CodeUnsupported},
 		{"missing type", `{"v":1,"body":{}}`, protocol.ErrUnknownType, "", "type", protocol.CodeUnsupported},

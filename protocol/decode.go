@@ -16,7 +16,19 @@ func Decode(frame []byte) (Message, error) {
 	return DecodeLimit(frame, MaxFrameBytes)
 }
 
-// DecodeLimit parses one frame of at most limit bytes. Unknown fields (keys
+// DecodeFrame is [Decode] that also reports the frame's protocol version, so
+// a server can answer a peer in the version it spoke.
+func DecodeFrame(frame []byte) (Message, int, error) {
+	return DecodeLimitVersion(frame, MaxFrameBytes)
+}
+
+// DecodeLimit is [DecodeLimitVersion] without the version.
+func DecodeLimit(frame []byte, limit int) (Message, error) {
+	m, _, err := DecodeLimitVersion(frame, limit)
+	return m, err
+}
+
+// DecodeLimitVersion parses one frame of at most limit bytes. Unknown fields (keys
 // are case-sensitive), repeated keys, trailing data, an unknown type or
 // version, and missing required fields are errors. Checks run in that order:
 // json.Valid rules out syntax errors and trailing data, scanObject unknown
@@ -27,46 +39,49 @@ func Decode(frame []byte) (Message, error) {
 // without escapes, a plain integer, true or false, base64 without escapes)
 // and go through encoding/json otherwise, so every value means what
 // encoding/json makes of it, at a fraction of its cost on the hot path.
-func DecodeLimit(frame []byte, limit int) (Message, error) {
+//
+// The version reported is the envelope's v, in [MinVersion, Version]; it is 0
+// when the frame failed before the version was read or was out of range.
+func DecodeLimitVersion(frame []byte, limit int) (Message, int, error) {
 	if len(frame) > limit {
-		return nil, &Error{Err: fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(frame), limit)}
+		return nil, 0, &Error{Err: fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(frame), limit)}
 	}
 	if !json.Valid(frame) {
 		err := json.Unmarshal(frame, &envelope{}) // only for a precise message
 		if err == nil {
 			err = errors.New("invalid JSON")
 		}
-		return nil, &Error{Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
+		return nil, 0, &Error{Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
 	}
 	var env envelope
 	if field, err := envelopeSpec.decode(frame, reflect.ValueOf(&env).Elem()); err != nil {
-		return nil, &Error{Field: field, Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
+		return nil, 0, &Error{Field: field, Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
 	}
-	if env.V != Version {
-		return nil, &Error{Type: env.Type, Field: "v", Err: fmt.Errorf("%w: %d (want %d)", ErrVersion, env.V, Version)}
+	if env.V < MinVersion || env.V > Version {
+		return nil, 0, &Error{Type: env.Type, Field: "v", Err: fmt.Errorf("%w: %d (want %d to %d)", ErrVersion, env.V, MinVersion, Version)}
 	}
 	spec := messageSpecs[env.Type]
 	if spec == nil {
-		return nil, &Error{Field: "type", Err: fmt.Errorf("%w: %q", ErrUnknownType, env.Type)}
+		return nil, 0, &Error{Field: "type", Err: fmt.Errorf("%w: %q", ErrUnknownType, env.Type)}
 	}
 	if len(env.Body) == 0 || string(env.Body) == "null" {
-		return nil, &Error{Type: env.Type, Field: "body", Err: fmt.Errorf("%w: missing", ErrInvalidField)}
+		return nil, 0, &Error{Type: env.Type, Field: "body", Err: fmt.Errorf("%w: missing", ErrInvalidField)}
 	}
 	m := reflect.New(spec.rtype).Elem()
 	if field, err := spec.decode(env.Body, m); err != nil {
 		if field == "" {
 			field = "body"
 		}
-		return nil, &Error{Type: env.Type, Field: field, Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
+		return nil, 0, &Error{Type: env.Type, Field: field, Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
 	}
 	msg := m.Interface().(Message)
 	if err := Validate(msg); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return msg, nil
+	return msg, env.V, nil
 }
 
-// envelope is the wire shape: {"v":1,"type":"...","body":{...}}. Body is
+// envelope is the wire shape: {"v":2,"type":"...","body":{...}}. Body is
 // kept raw (a slice of the frame) and decoded once the type is known.
 type envelope struct {
 	V    int             `json:"v"`
@@ -101,7 +116,8 @@ var envelopeSpec = newStructSpec(reflect.TypeFor[envelope]())
 // messageSpecs has one entry per message type: the one list Decode knows.
 var messageSpecs = func() map[Type]*structSpec {
 	types := []Message{Hello{}, Welcome{}, Resume{}, Resumed{}, ResumeFailed{}, Attach{},
-		Attached{}, Detach{}, Detached{}, Publish{}, Ack{}, ChannelMessage{}, DeliverAck{}, ErrorMessage{}}
+		Attached{}, Detach{}, Detached{}, Publish{}, Ack{}, ChannelMessage{}, DeliverAck{}, ErrorMessage{},
+		Skipped{}, Rejected{}}
 	out := make(map[Type]*structSpec, len(types))
 	for _, m := range types {
 		out[m.MessageType()] = newStructSpec(reflect.TypeOf(m))
@@ -153,7 +169,14 @@ func (s *structSpec) decode(obj []byte, v reflect.Value) (field string, err erro
 			if !errors.As(err, &te) {
 				return "", err
 			}
-			te.Struct, te.Field = s.rtype.Name(), s.names[m.field] // as encoding/json names them in a struct
+			// As encoding/json names them in a struct: the full path, so a
+			// nested field (limits.max_frame) reads as it would there.
+			// encoding/json keeps the innermost struct's name.
+			if te.Struct != "" && te.Field != "" {
+				te.Field = s.names[m.field] + "." + te.Field
+			} else {
+				te.Struct, te.Field = s.rtype.Name(), s.names[m.field]
+			}
 			return te.Field, err
 		}
 	}

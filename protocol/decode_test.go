@@ -34,7 +34,7 @@ func referenceDecode(frame []byte) (Message, error) {
 	if err := json.Unmarshal(frame, &env); err != nil {
 		return nil, &Error{Field: typeErrorField(err), Err: malformed(err)}
 	}
-	if env.V != Version {
+	if env.V < MinVersion || env.V > Version {
 		return nil, &Error{Type: env.Type, Field: "v", Err: ErrVersion}
 	}
 	spec := messageSpecs[env.Type]
@@ -164,6 +164,24 @@ var fastPathSeeds = []string{
 	`{"v":1,"type":"hello","body":{"client_id":"tab\tinside"}}`,
 	`{"v":1,"type":"hello","body":{"client_id":"quote\"inside"}}`,
 	`{"v":1,"type":"hello","body":{}}`,
+	`{"v":2,"type":"hello","body":{"client_id":"c","read_limit":1048576,"producer":"0123456789abcdef0123456789abcdef"}}`,
+	`{"v":2,"type":"hello","body":{"producer":"xyz"}}`,
+	`{"v":2,"type":"hello","body":{"read_limit":-1}}`,
+	`{"v":3,"type":"hello","body":{}}`,
+	`{"v":0,"type":"hello","body":{}}`,
+	`{"v":2,"type":"welcome","body":{"session":"s","token":"t","heartbeat_ms":1,"resume_ttl_ms":1,"limits":{"max_frame":1048576,"history":1024,"window":4096,"deliver_window":256,"max_channels":1024,"dedupe_ttl_ms":600000}}}`,
+	`{"v":2,"type":"welcome","body":{"session":"s","token":"t","heartbeat_ms":1,"resume_ttl_ms":1,"limits":{"max_frame":"x"}}}`,
+	`{"v":2,"type":"welcome","body":{"session":"s","token":"t","heartbeat_ms":1,"resume_ttl_ms":1,"limits":{"history":-1}}}`,
+	`{"v":2,"type":"welcome","body":{"session":"s","token":"t","heartbeat_ms":1,"resume_ttl_ms":1,"limits":{"MAX_FRAME":5}}}`,
+	`{"v":2,"type":"welcome","body":{"session":"s","token":"t","heartbeat_ms":1,"resume_ttl_ms":1,"limits":[1]}}`,
+	`{"v":2,"type":"resumed","body":{"session":"s","acked":3,"limits":{"window":2}}}`,
+	`{"v":2,"type":"resume","body":{"session":"s","token":"t","read_limit":5}}`,
+	`{"v":2,"type":"publish","body":{"seq":1,"channel":"a","data":"aGk=","pseq":9}}`,
+	`{"v":2,"type":"publish","body":{"seq":1,"channel":"a","data":"aGk=","pseq":-9}}`,
+	`{"v":2,"type":"skipped","body":{"channel":"a","serial":4,"size":2000000,"reason":"too_large"}}`,
+	`{"v":2,"type":"skipped","body":{"channel":"a","serial":0,"size":1,"reason":"too_large"}}`,
+	`{"v":2,"type":"rejected","body":{"seq":4,"code":"too_large","message":"m"}}`,
+	`{"v":2,"type":"rejected","body":{"seq":4,"code":""}}`,
 }
 
 // FuzzFastPathMatchesJSON checks that Decode's fast path and encoding/json

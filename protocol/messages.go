@@ -1,8 +1,14 @@
 package protocol
 
-// Version is the protocol version this package speaks. A frame with another
-// version is rejected by [Decode].
-const Version = 1
+// Version is the newest protocol version this package speaks; [Encode]
+// writes it. [Decode] accepts every version from [MinVersion] to Version and
+// rejects any other with [ErrVersion].
+const Version = 2
+
+// MinVersion is the oldest protocol version still accepted. A v1 peer keeps
+// working without the v2 features (limits, skipped, rejected, producer
+// dedupe); see [EncodeVersion] and docs/PROTOCOL.md.
+const MinVersion = 1
 
 // Type names a message kind on the wire.
 type Type string
@@ -24,6 +30,9 @@ const (
 	TypeMessage      Type = "message"
 	TypeDeliverAck   Type = "deliver_ack"
 	TypeError        Type = "error"
+	// TypeSkipped and TypeRejected exist from protocol version 2 on.
+	TypeSkipped  Type = "skipped"
+	TypeRejected Type = "rejected"
 )
 
 // Message is any protocol message. Each concrete type reports its wire type.
@@ -34,6 +43,12 @@ type Message interface {
 // Hello opens a new session. ClientID is an optional label for logs.
 type Hello struct {
 	ClientID string `json:"client_id,omitempty"`
+	// ReadLimit (v2) is the client's own read limit in bytes: the server
+	// never sends this session a frame longer than that (0: no limit given).
+	ReadLimit int64 `json:"read_limit,omitempty"`
+	// Producer (v2) is the publishing client's stable id (at least 128 random
+	// bits, hex), kept across sessions so the server can dedupe by PSeq.
+	Producer string `json:"producer,omitempty"`
 }
 
 // Welcome answers Hello with a fresh session.
@@ -46,12 +61,34 @@ type Welcome struct {
 	HeartbeatMS int64 `json:"heartbeat_ms"`
 	// ResumeTTLMS is how long the server keeps a disconnected session.
 	ResumeTTLMS int64 `json:"resume_ttl_ms"`
+	// Limits (v2) are the server's limits for this session.
+	Limits Limits `json:"limits,omitzero"`
+}
+
+// Limits are the server's limits, announced in [Welcome] and [Resumed] (v2).
+type Limits struct {
+	// MaxFrame is the server's read limit for one inbound frame, in bytes.
+	MaxFrame int64 `json:"max_frame"`
+	// History is how many messages each channel keeps for replay.
+	History int `json:"history"`
+	// Window is the most unacked publishes the server holds per session.
+	Window int `json:"window"`
+	// DeliverWindow is the most messages of one channel the server sends
+	// beyond the client's last deliver_ack on it (credit).
+	DeliverWindow int `json:"deliver_window"`
+	// MaxChannels is the most channels one session may attach.
+	MaxChannels int `json:"max_channels"`
+	// DedupeTTLMS is how long the server remembers a producer's highest
+	// PSeq after its last activity: the dedupe horizon.
+	DedupeTTLMS int64 `json:"dedupe_ttl_ms"`
 }
 
 // Resume asks to continue an existing session on a new connection.
 type Resume struct {
 	Session string `json:"session"`
 	Token   string `json:"token"`
+	// ReadLimit (v2): as in [Hello].
+	ReadLimit int64 `json:"read_limit,omitempty"`
 }
 
 // Resumed confirms a resume. Acked is the highest publish sequence number the
@@ -60,6 +97,8 @@ type Resume struct {
 type Resumed struct {
 	Session string `json:"session"`
 	Acked   uint64 `json:"acked"`
+	// Limits (v2) are the server's limits for this session.
+	Limits Limits `json:"limits,omitzero"`
 }
 
 // ResumeFailed refuses a resume (unknown or expired session, wrong token).
@@ -103,6 +142,9 @@ type Publish struct {
 	Seq     uint64 `json:"seq"`
 	Channel string `json:"channel"`
 	Data    []byte `json:"data"`
+	// PSeq (v2) is the producer's own sequence number (1, 2, 3, ...), never
+	// reset across sessions; 0 means none (no dedupe across sessions).
+	PSeq uint64 `json:"pseq,omitempty"`
 }
 
 // Ack cumulatively acknowledges every publish with a sequence number up to
@@ -132,6 +174,28 @@ type ErrorMessage struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
+
+// Skipped (v2) says that serial Serial of Channel exists but will not be sent
+// to this session (Reason "too_large": the frame exceeds its read limit).
+// The client advances past it and reports the gap; it is never retried.
+type Skipped struct {
+	Channel string `json:"channel"`
+	Serial  uint64 `json:"serial"`
+	Size    int64  `json:"size"`
+	Reason  string `json:"reason"`
+}
+
+// Rejected (v2) says the publish with session sequence Seq was consumed but
+// not accepted (Code "too_large", ...). It counts as settled for the
+// cumulative ack: the client fails that publication instead of resending it.
+type Rejected struct {
+	Seq     uint64 `json:"seq"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Skip reasons carried in Skipped.Reason.
+const ReasonTooLarge = "too_large"
 
 // Error codes carried in ErrorMessage.Code.
 const (
@@ -183,3 +247,9 @@ func (DeliverAck) MessageType() Type { return TypeDeliverAck }
 
 // MessageType implements Message.
 func (ErrorMessage) MessageType() Type { return TypeError }
+
+// MessageType implements Message.
+func (Skipped) MessageType() Type { return TypeSkipped }
+
+// MessageType implements Message.
+func (Rejected) MessageType() Type { return TypeRejected }

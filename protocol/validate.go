@@ -8,21 +8,27 @@ func Validate(m Message) error {
 	var field, why string
 	switch m := m.(type) {
 	case Hello:
-		field, why = checkLen("client_id", m.ClientID, 0, MaxChannelBytes)
+		field, why = firstProblem(
+			pair(checkLen("client_id", m.ClientID, 0, MaxChannelBytes)),
+			check("read_limit", m.ReadLimit >= 0, "must not be negative"),
+			check("producer", validProducer(m.Producer), "must be empty or 32 to 128 hex digits"),
+		)
 	case Welcome:
 		field, why = firstProblem(
 			check("session", m.Session != "", "required"),
 			check("token", m.Token != "", "required"),
 			check("heartbeat_ms", m.HeartbeatMS >= 0, "must not be negative"),
 			check("resume_ttl_ms", m.ResumeTTLMS >= 0, "must not be negative"),
+			checkLimits(m.Limits),
 		)
 	case Resume:
 		field, why = firstProblem(
 			check("session", m.Session != "", "required"),
 			check("token", m.Token != "", "required"),
+			check("read_limit", m.ReadLimit >= 0, "must not be negative"),
 		)
 	case Resumed:
-		field, why = firstProblem(check("session", m.Session != "", "required"))
+		field, why = firstProblem(check("session", m.Session != "", "required"), checkLimits(m.Limits))
 	case ResumeFailed:
 	case Attach:
 		field, why = checkChannel(m.Channel)
@@ -45,6 +51,17 @@ func Validate(m Message) error {
 		)
 	case DeliverAck:
 		field, why = checkChannel(m.Channel)
+	case Skipped:
+		field, why = firstProblem(
+			pair(checkChannel(m.Channel)),
+			check("serial", m.Serial > 0, "must be at least 1"),
+			check("size", m.Size >= 0, "must not be negative"),
+		)
+	case Rejected:
+		field, why = firstProblem(
+			check("seq", m.Seq > 0, "must be at least 1"),
+			check("code", m.Code != "", "required"),
+		)
 	case ErrorMessage:
 		field, why = firstProblem(check("code", m.Code != "", "required"))
 	case nil:
@@ -92,4 +109,39 @@ func checkLen(field, s string, lo, hi int) (string, string) {
 		return field, fmt.Sprintf("length %d outside [%d, %d]", len(s), lo, hi)
 	}
 	return "", ""
+}
+
+// checkLimits reports the first negative limit, as "limits.<name>".
+func checkLimits(l Limits) problem {
+	return firstOf(
+		check("limits.max_frame", l.MaxFrame >= 0, "must not be negative"),
+		check("limits.history", l.History >= 0, "must not be negative"),
+		check("limits.window", l.Window >= 0, "must not be negative"),
+		check("limits.deliver_window", l.DeliverWindow >= 0, "must not be negative"),
+		check("limits.max_channels", l.MaxChannels >= 0, "must not be negative"),
+		check("limits.dedupe_ttl_ms", l.DedupeTTLMS >= 0, "must not be negative"),
+	)
+}
+
+func firstOf(ps ...problem) problem {
+	field, why := firstProblem(ps...)
+	return problem{field, why}
+}
+
+// validProducer accepts "" (no producer) or 32 to 128 hex digits: at least
+// the 128 random bits the contract asks for.
+func validProducer(p string) bool {
+	if p == "" {
+		return true
+	}
+	if len(p) < 32 || len(p) > 128 {
+		return false
+	}
+	for i := range len(p) {
+		c := p[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
