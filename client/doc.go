@@ -133,8 +133,12 @@
 //   - OnMessage runs on the reader goroutine: while it blocks, nothing is read,
 //     and a handler slower than PongTimeout gets the connection declared dead.
 //     A Session reads on the same goroutine but never waits for the
-//     application: channel messages go to each Subscription's buffer
-//     (unbounded; see Subscription.Buffered), acks complete Publications there.
+//     application: channel messages go to each Subscription's buffer, acks
+//     complete Publications there. The buffer is bounded by credit with a v2
+//     server: it sends at most Limits.DeliverWindow messages of a channel
+//     beyond the client's last deliver_ack, and the client deliver_acks
+//     every 64 messages Next returns or when the buffer drains. A v1 server
+//     has no credit: the buffer is then unbounded (see Subscription.Buffered).
 //   - Writes go through the connection's writer: the queue's messages (the
 //     internal "written" callback runs there, after a successful write), the
 //     open hook's and Resubscribe's frames, and a Session's publications and

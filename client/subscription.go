@@ -19,8 +19,10 @@ type Delivery struct {
 
 // Subscription is one attached channel. Next returns its messages exactly
 // once and in serial order, across any number of reconnects and resumes.
-// Messages are buffered in memory until Next takes them (the buffer is
-// unbounded: consume promptly, see Buffered). Safe for concurrent use, though
+// Messages are buffered in memory until Next takes them; with a v2 server
+// the buffer holds at most its Limits.DeliverWindow (credit, released by the
+// deliver_acks Next triggers), with a v1 server it is unbounded (consume
+// promptly, see Buffered). Safe for concurrent use, though
 // a single consumer calling Next is the intended pattern.
 type Subscription struct {
 	s       *Session
