@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onsi/gomega"
-	"github.com/onsi/gomega/gleak"
+	"github.com/wschaos/wschaos/internal/leakcheck"
 )
 
 var wschaosAdapter string
@@ -30,16 +29,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build adapter: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	before := gleak.Goroutines()
-	code := m.Run()
-	if code == 0 {
-		g := gomega.NewGomega(func(msg string, _ ...int) {
-			fmt.Fprintln(os.Stderr, "goroutine leak:", msg)
-			code = 1
-		})
-		g.Eventually(gleak.Goroutines).WithTimeout(5 * time.Second).WithPolling(50 * time.Millisecond).
-			ShouldNot(gleak.HaveLeaked(before))
-	}
+	code := leakcheck.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -3,6 +3,7 @@ package conformance
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Shopify/toxiproxy/v2"
@@ -11,14 +12,16 @@ import (
 	zlog "github.com/rs/zerolog/log"
 )
 
-func init() {
-	zlog.Logger = zerolog.Nop() // toxiproxy logs through the global logger too
-}
+// silenceToxiproxy quiets zerolog's global logger, which Toxiproxy's links
+// log through too, when the first proxy starts (not in init, so importing
+// conformance changes no global).
+var silenceToxiproxy = sync.OnceFunc(func() { zlog.Logger = zerolog.Nop() })
 
 // proxy puts an embedded Toxiproxy (loopback, ephemeral port) between the
 // adapters and the fault server: stopping it is a network outage the server
 // does not cause, closing both sides' TCP connections and refusing new ones.
 func (e *env) proxy() (*toxiproxy.Proxy, string, error) {
+	silenceToxiproxy()
 	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
 	p := toxiproxy.NewProxy(srv, "conform", "127.0.0.1:0", e.srv.Addr())
 	if err := p.Start(); err != nil {

@@ -3,35 +3,18 @@ package faultserver
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/wschaos/wschaos/internal/leakcheck"
+
 	"github.com/gorilla/websocket"
-	"github.com/onsi/gomega"
-	"github.com/onsi/gomega/gleak"
 	"github.com/wschaos/wschaos/protocol"
 )
 
 // TestMain fails the run if any test leaves a goroutine behind.
-func TestMain(m *testing.M) {
-	before := gleak.Goroutines()
-	code := m.Run()
-	if code == 0 {
-		failed := false
-		g := gomega.NewGomega(func(msg string, _ ...int) {
-			fmt.Fprintln(os.Stderr, "goroutine leak:", msg)
-			failed = true
-		})
-		g.Eventually(gleak.Goroutines).WithTimeout(5 * time.Second).ShouldNot(gleak.HaveLeaked(before))
-		if failed {
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // ioWait bounds every wait for a frame or an event in tests: generous for a
 // loaded 2-core machine, yet a failure still shows within seconds.

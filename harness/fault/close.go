@@ -27,18 +27,16 @@ func (Close) Tags() Tags { return serverTags | Outage | Instant }
 // NeedsDuration implements Fault.
 func (Close) NeedsDuration() bool { return false }
 
-// Validate implements Fault with the fault server's rules for
-// faultserver.CloseSpec (whose validate is unexported; TestCloseRulesMatch
-// FaultServer pins the two together on a real server): codes 1004-1006 and
-// 1015 may not be sent on the wire, and a reason holds at most 123 bytes.
+// Validate implements Fault with the fault server's own rules
+// (faultserver.CloseSpec.Validate): codes 1004-1006 and 1015 may not be sent
+// on the wire, and a reason holds at most 123 bytes. The error names the
+// attribute so the scenario parser can point at its line.
 func (f Close) Validate() error {
-	switch c := f.Code; {
-	case c >= 1000 && c <= 1003, c >= 1007 && c <= 1014, c >= 3000 && c <= 4999:
-	default:
-		return attrErr("close", "code", "%d cannot be sent in a close frame (use 1000-1003, 1007-1014, 3000-4999)", c)
+	if !faultserver.ValidCloseCode(f.Code) {
+		return attrErr("close", "code", "%d cannot be sent in a close frame (use 1000-1003, 1007-1014, 3000-4999)", f.Code)
 	}
-	if len(f.Reason) > 123 {
-		return attrErr("close", "reason", "is %d bytes; a close frame holds at most 123", len(f.Reason))
+	if err := (faultserver.CloseSpec{Code: f.Code, Reason: f.Reason, Selector: faultserver.AllConnections}).Validate(); err != nil {
+		return attrErr("close", "reason", "%v", err)
 	}
 	return nil
 }

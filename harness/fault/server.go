@@ -11,7 +11,7 @@ import (
 // name (faultserver.Server.ClearFault).
 const (
 	serverNameReject = "reject"
-	serverNameDelay  = "delay"
+	serverNameDelay  = "delay_handshake"
 )
 
 func clearing(srv *faultserver.Server, name string) Undo {

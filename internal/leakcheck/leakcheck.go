@@ -53,7 +53,11 @@ func Verify(g gomega.Gomega, before []gleak.Goroutine) {
 
 // Main runs m and, if the tests passed, fails the run when goroutines
 // leaked. Use it as the whole body of a TestMain: leakcheck.Main(m).
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main without the exit, for a TestMain that cleans up after the
+// tests: it returns the exit code, 1 when goroutines leaked.
+func Run(m *testing.M) int {
 	before := Snapshot()
 	code := m.Run()
 	if code == 0 {
@@ -63,7 +67,7 @@ func Main(m *testing.M) {
 		})
 		Verify(g, before)
 	}
-	os.Exit(code)
+	return code
 }
 
 // Check snapshots the goroutines now and, when t ends, fails it if one
