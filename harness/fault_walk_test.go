@@ -123,7 +123,7 @@ func checkInForce(t *testing.T, s *Stack, f fault.Fault, toxics []string, on boo
 		t.Errorf("toxics on the proxy = %d, want %d", len(present), wantToxics)
 	}
 	active := s.Server().ActiveFaults()
-	wantActive := map[string]string{"reject": "reject", "delay_handshake": "delay", "lossy": "lossy"}[f.Name()]
+	wantActive := map[string]string{"reject": "reject", "delay_handshake": "delay_handshake", "lossy": "lossy"}[f.Name()]
 	if !on || wantActive == "" {
 		if len(active) != 0 && f.Name() != "restart" {
 			t.Errorf("fault server faults = %v, want none", active)
