@@ -21,6 +21,8 @@ func hostileServer(t *testing.T, script func(ws *websocket.Conn) error) (*wsServ
 	srv := startServer(t, "127.0.0.1:0", func(ws *websocket.Conn) {
 		conns.Add(1)
 		attached := false
+		var head uint64 // serials of "c" sent so far: a repair attach is answered as a real server would
+		ok := protocol.ChannelMessage{Channel: "c", Serial: 1, Data: []byte("ok")}
 		for {
 			m, err := sc.read(ws)
 			if err != nil {
@@ -34,15 +36,22 @@ func hostileServer(t *testing.T, script func(ws *websocket.Conn) error) (*wsServ
 			case protocol.Publish:
 				_ = sc.send(ws, protocol.Ack{Seq: m.Seq})
 			case protocol.Attach:
-				_ = sc.send(ws, protocol.Attached{Channel: m.Channel})
 				if attached {
+					// A repair (after the hostile frames): the head as it is,
+					// and a replay of what the client has not got.
+					_ = sc.send(ws, protocol.Attached{Channel: m.Channel, Serial: head})
+					if m.Channel == "c" && m.After < head {
+						_ = sc.send(ws, ok)
+					}
 					continue
 				}
+				_ = sc.send(ws, protocol.Attached{Channel: m.Channel})
 				attached = true
 				if script(ws) != nil {
 					return
 				}
-				_ = sc.send(ws, protocol.ChannelMessage{Channel: "c", Serial: 1, Data: []byte("ok")})
+				_ = sc.send(ws, ok)
+				head = 1
 			}
 		}
 	})
