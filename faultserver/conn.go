@@ -71,8 +71,16 @@ func newConn(s *Server, id uint64, ws *websocket.Conn, path string) *conn {
 
 // extendRead pushes the read deadline IdleTimeout ahead: called before each
 // read and on every ping and pong, so only a silent peer times out.
+// While stalled there is no deadline: a stall plays a dead peer, so the
+// server must not end the connection itself (a client that never notices a
+// half-open link has to be seen never noticing it).
 func (c *conn) extendRead() {
-	if d := c.s.cfg.IdleTimeout; d > 0 {
+	d := c.s.cfg.IdleTimeout
+	switch {
+	case d <= 0:
+	case c.stalled():
+		_ = c.ws.SetReadDeadline(time.Time{})
+	default:
 		_ = c.ws.SetReadDeadline(time.Now().Add(d))
 	}
 }
@@ -235,6 +243,9 @@ func (c *conn) stall(d time.Duration) {
 	defer c.stallMu.Unlock()
 	if c.stallCh == nil {
 		c.stallCh = make(chan struct{})
+		if c.s.cfg.IdleTimeout > 0 { // the idle timeout sleeps with the stall (see extendRead)
+			_ = c.ws.SetReadDeadline(time.Time{})
+		}
 	}
 	if c.stallTimer != nil {
 		c.stallTimer.Stop()
@@ -259,6 +270,7 @@ func (c *conn) unstall() bool {
 		c.stallTimer = nil
 	}
 	c.stallMu.Unlock()
+	c.extendRead()
 	select {
 	case <-c.done:
 	default:

@@ -84,3 +84,32 @@ func TestSlowlorisHandshakeIsCutOff(t *testing.T) {
 	}
 	dial(t, s.SessionURL()).hello()
 }
+
+// TestStallOutlivesIdleTimeout: a stall plays a dead peer, so the server's
+// own idle timeout must not end a stalled connection (it would turn a
+// half-open fault into a clean disconnect that any client notices). A peer
+// that never reads is kept through a stall of four idle timeouts, then,
+// once the stall is lifted and it stays silent, dropped by the timeout as
+// in TestSilentPeerTimesOutLivePeerStays (the control).
+func TestStallOutlivesIdleTimeout(t *testing.T) {
+	s := start(t, Config{Heartbeat: 50 * time.Millisecond, IdleTimeout: 300 * time.Millisecond})
+	silent, resp, err := websocketDial(s.SessionURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	defer silent.Close()
+	waitConnected(t, s, 1)
+	if n, err := s.Stall(StallSpec{Selector: AllConnections, For: 1200 * time.Millisecond}); err != nil || n != 1 {
+		t.Fatalf("stall: %d, %v; want 1", n, err)
+	}
+	time.Sleep(900 * time.Millisecond) // three idle timeouts into the stall
+	if n, d := s.Stats().Connections, s.CountEvents(EventDisconnect); n != 1 || d != 0 {
+		t.Fatalf("during the stall: %d connections, %d disconnects; want 1, 0", n, d)
+	}
+	waitEvent(t, s, 0, EventUnstall)
+	waitEvent(t, s, 0, EventDisconnect) // the silent peer times out once the stall ends
+	if d := s.CountEvents(EventDisconnect); d != 1 {
+		t.Fatalf("disconnects %d, want 1", d)
+	}
+}
