@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"math"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive
@@ -31,9 +32,12 @@ type delayObs struct {
 var backoffUnderTest = client.Backoff{Base: 40 * time.Millisecond, Cap: 160 * time.Millisecond, Multiplier: 2}
 
 // collectDelays runs n clients in parallel against a downed proxy for d and
-// returns every delay whose next dial was seen.
-func collectDelays(ctx context.Context, b client.Backoff, n int, d time.Duration) []delayObs {
+// returns every delay whose next dial was seen, with the lateness of bare
+// timers sleeping delays of the same range alongside (the baseline the dial
+// overhead is judged against: what this machine's scheduler costs right now).
+func collectDelays(ctx context.Context, b client.Backoff, n int, d time.Duration) ([]delayObs, []time.Duration) {
 	GinkgoHelper()
+	timers := sampleTimerLateness(ctx, n, b.Base, b.Cap, d)
 	stack := newStack(harness.StackOptions{})
 	_, err := stack.Apply(ctx, harness.Fault{Kind: harness.FaultProxyDown}, 0)
 	Expect(err).NotTo(HaveOccurred())
@@ -65,7 +69,46 @@ func collectDelays(ctx context.Context, b client.Backoff, n int, d time.Duration
 			}
 		}
 	}
-	return out
+	return out, timers()
+}
+
+// sampleTimerLateness starts n goroutines that sleep delays spread over
+// [lo, hi] for d, and returns a function that waits for them and gives how
+// late each wake-up was. Run beside the clients, it measures the timer
+// lateness the machine imposes at that moment (other tests, -race, two
+// cores), so the clients' dial overhead is compared with a baseline taken
+// under the same load instead of a fixed number of milliseconds.
+func sampleTimerLateness(ctx context.Context, n int, lo, hi, d time.Duration) func() []time.Duration {
+	var (
+		mu   sync.Mutex
+		late []time.Duration
+		wg   sync.WaitGroup
+	)
+	stop := time.Now().Add(d)
+	for i := range n {
+		wg.Go(func() {
+			// A fixed stride through the range: no randomness needed for a baseline.
+			step := (hi - lo) / time.Duration(n+1)
+			delay := lo + time.Duration(i+1)*step
+			for time.Now().Add(delay).Before(stop) && ctx.Err() == nil {
+				start := time.Now()
+				t := time.NewTimer(delay)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return
+				}
+				mu.Lock()
+				late = append(late, time.Since(start)-delay)
+				mu.Unlock()
+			}
+		})
+	}
+	return func() []time.Duration {
+		wg.Wait()
+		return late
+	}
 }
 
 // pits maps each delay through the CDF of its configured distribution
@@ -98,12 +141,19 @@ const ksAlpha = 1e-4
 // distribution (the negative control's D is 1.0).
 const overheadTolerance = 0.06
 
+// dialOverheadAllowance is how much later than a bare timer, at p99, the
+// client may start its dial: the state event, the backoff bookkeeping and
+// the dialer's setup. Measured here (2 cores, -race): client p99 minus
+// bare-timer p99 0.5-2ms on a quiet machine; 10ms leaves room for load
+// while still failing a client that sleeps an extra tick per attempt.
+const dialOverheadAllowance = 10 * time.Millisecond
+
 var _ = Describe("Backoff timing distributions", Label("backoff"), func() {
 	DescribeTable("reconnect delays follow the configured jitter distribution",
 		func(ctx SpecContext, mode client.JitterMode) {
 			b := backoffUnderTest
 			b.Jitter = mode
-			obs := collectDelays(ctx, b, 40, 1200*time.Millisecond)
+			obs, timerLate := collectDelays(ctx, b, 40, 1200*time.Millisecond)
 			Expect(len(obs)).To(BeNumerically(">=", 200), "observed delays")
 
 			var overhead []time.Duration
@@ -111,6 +161,7 @@ var _ = Describe("Backoff timing distributions", Label("backoff"), func() {
 				overhead = append(overhead, o.observed-o.scheduled)
 			}
 			ov := stats.Summarize(overhead)
+			base := stats.Summarize(timerLate)
 			scheduled := stats.KSOneSample(pits(obs, b, 0, false), stats.UniformCDF)
 			observed := stats.KSOneSample(pits(obs, b, ov.P50, true), stats.UniformCDF)
 			crit := stats.KSCritical(float64(len(obs)), ksAlpha)
@@ -125,13 +176,19 @@ var _ = Describe("Backoff timing distributions", Label("backoff"), func() {
 			exp.RecordDuration("overhead p50", ov.P50, gmeasure.Precision(100*time.Microsecond))
 			exp.RecordDuration("overhead p99", ov.P99, gmeasure.Precision(100*time.Microsecond))
 			exp.RecordDuration("overhead max", ov.Max, gmeasure.Precision(100*time.Microsecond))
+			exp.RecordDuration("bare timer lateness p50", base.P50, gmeasure.Precision(100*time.Microsecond))
+			exp.RecordDuration("bare timer lateness p99", base.P99, gmeasure.Precision(100*time.Microsecond))
 			AddReportEntry(exp.Name, exp)
 
 			// The delays the client chose fit the distribution exactly.
 			Expect(scheduled.P).To(BeNumerically(">=", ksAlpha), "scheduled delays: %v", scheduled)
 			// The dials happened when scheduled: never early, a few ms late.
 			Expect(ov.Min).To(BeNumerically(">=", -time.Millisecond), "a dial came before its delay ran out")
-			Expect(ov.P99).To(BeNumerically("<=", 25*time.Millisecond), "dial overhead p99")
+			// The tail is judged against bare timers sleeping beside the
+			// clients: a fixed bound failed whenever the machine was loaded
+			// (p99 30-60ms with six parallel builds), a baseline moves with
+			// the load. dialOverheadAllowance is what the client may add.
+			Expect(ov.P99).To(BeNumerically("<=", base.P99+dialOverheadAllowance), "dial overhead p99 (bare timer lateness p99 %v)", base.P99)
 			Expect(observed.D).To(BeNumerically("<=", crit+overheadTolerance), "observed delays: %v", observed)
 
 			// At the cap the delays must stay spread, not collapse onto Cap.
@@ -160,7 +217,7 @@ var _ = Describe("Backoff timing distributions", Label("backoff"), func() {
 	It("fails the full-jitter check for a client with jitter off (negative control)", func(ctx SpecContext) {
 		b := backoffUnderTest
 		b.Jitter = client.JitterNone
-		obs := collectDelays(ctx, b, 40, 1200*time.Millisecond)
+		obs, _ := collectDelays(ctx, b, 40, 1200*time.Millisecond)
 		Expect(len(obs)).To(BeNumerically(">=", 200))
 		full := b
 		full.Jitter = client.JitterFull

@@ -128,6 +128,12 @@ var _ = Describe("Reconnect storm", Label("storm"), Serial, func() {
 			Expect(stats.Summarize(r.recovery).Max).To(BeNumerically("<=", r.bound))
 		}
 		Expect(jittered.accepts.Peak).To(BeNumerically("<", lockstep.accepts.Peak), "jitter lowers the peak")
-		Expect(jittered.accepts.Mean).To(BeNumerically("<", lockstep.accepts.Mean), "jitter spreads the accepts")
+		// Jittered reconnects spread over the jitter's support: full jitter
+		// at the 800ms cap draws from [0, 800ms], so the accepts span at
+		// least half of it. The lockstep run is not held to a narrow span:
+		// on a loaded machine its handshakes queue behind each other and
+		// spread too (comparing the two means failed that way), which says
+		// nothing about the client.
+		Expect(len(jittered.accepts.Counts)).To(BeNumerically(">=", 4), "jittered accepts span 400ms or more: %v", jittered.accepts.Counts)
 	}, SpecTimeout(90*time.Second))
 })
