@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/internal/fstest"
 )
 
 // startFault runs a real fault server on an ephemeral loopback port for the
@@ -15,21 +16,7 @@ import (
 func startFault(t testing.TB, cfg faultserver.Config) *faultserver.Server {
 	t.Helper()
 	cfg.DisableAdmin = true
-	srv, err := faultserver.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
-			t.Errorf("close fault server: %v", err)
-		}
-	})
-	return srv
+	return fstest.Start(t, cfg)
 }
 
 // eventCounter counts events by kind and keeps their errors.

@@ -1,12 +1,12 @@
 package wstest
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/internal/fstest"
 )
 
 // StartFaultServer runs a fault server (admin API off) on an ephemeral
@@ -14,21 +14,7 @@ import (
 // it does not close within 5s.
 func StartFaultServer(t testing.TB) *faultserver.Server {
 	t.Helper()
-	srv, err := faultserver.New(faultserver.Config{DisableAdmin: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
-			t.Errorf("close fault server: %v", err)
-		}
-	})
-	return srv
+	return fstest.Start(t, faultserver.Config{DisableAdmin: true})
 }
 
 // FastClient is a client configuration scaled down so a test sees many
