@@ -2,13 +2,13 @@ package client
 
 // SessionStats are cumulative counters of a Session.
 type SessionStats struct {
-	Published        uint64 // Publish calls accepted
-	Acked            uint64 // publications the server acked
-	Failed           uint64 // publications handed back on Failed/Closed
-	Resent           uint64 // writes of a publication after its first (resends after reconnects)
-	Unacked          int    // publications in the window now
-	Delivered        uint64 // channel messages accepted for delivery (exactly once each)
-	Duplicates       uint64 // channel messages dropped as already delivered (replays)
+	Published  uint64 // Publish calls accepted
+	Acked      uint64 // publications the server acked
+	Failed     uint64 // publications handed back on Failed/Closed
+	Resent     uint64 // writes of a publication after its first (resends after reconnects)
+	Unacked    int    // publications in the window now
+	Delivered  uint64 // channel messages accepted for delivery (exactly once each)
+	Duplicates uint64 // channel messages dropped as already delivered (replays)
 	// Overtaken counts messages dropped because a pending re-attach's replay
 	// brings them in order (live messages overtaking a replay, and the
 	// message that revealed a gap being repaired).
@@ -17,7 +17,7 @@ type SessionStats struct {
 	//
 	// Deprecated: use Overtaken. (It never counted the protocol's skipped
 	// notices; those are Unreadable.)
-	Skipped uint64
+	Skipped          uint64
 	Repairs          uint64 // gaps on a live connection repaired by re-attaching from the last serial
 	ContinuityLosses uint64 // ContinuityLost events
 	LostMessages     uint64 // serials covered by those events
@@ -29,8 +29,8 @@ type SessionStats struct {
 	Rejected         uint64 // publications the server refused (v2 rejected), failed with a *RejectedError
 	// Unreadable counts the server's skipped notices (v2): messages too
 	// large for our ReadLimit, not delivered, each an EventContinuityLost.
-	Unreadable uint64
-	SessionLosses    uint64 // no_session errors that started a resync on a live connection
+	Unreadable    uint64
+	SessionLosses uint64 // no_session errors that started a resync on a live connection
 	// Overflows counts messages dropped at a full subscription buffer (the
 	// server sent beyond its credit); OverflowRepairs the re-attaches that
 	// replayed them once the consumer caught up (EventSubscriptionOverflow).

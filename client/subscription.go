@@ -161,13 +161,13 @@ func (sub *Subscription) pendingAck() (uint64, bool) {
 type verdict int
 
 const (
-	verdictDeliver   verdict = iota // the next serial: deliver it
-	verdictDuplicate                // at or below the last accepted serial: drop it
-	verdictGap                      // beyond the next serial: messages in between are missing
-	verdictEarly                    // before the pending attach was answered: the replay it asked for will bring it
-	verdictRepair                   // a gap: dropped, and a re-attach from last must be sent to replay the hole
-	verdictOverflowStart            // the buffer is full: dropped, replayed by a re-attach once Next drained it
-	verdictOverflow                 // dropped while still overflowed
+	verdictDeliver       verdict = iota // the next serial: deliver it
+	verdictDuplicate                    // at or below the last accepted serial: drop it
+	verdictGap                          // beyond the next serial: messages in between are missing
+	verdictEarly                        // before the pending attach was answered: the replay it asked for will bring it
+	verdictRepair                       // a gap: dropped, and a re-attach from last must be sent to replay the hole
+	verdictOverflowStart                // the buffer is full: dropped, replayed by a re-attach once Next drained it
+	verdictOverflow                     // dropped while still overflowed
 )
 
 // offer runs on the reader goroutine for each channel message. Serials at or

@@ -15,19 +15,19 @@ const (
 
 // session is protocol state that outlives a connection. Guarded by Server.mu.
 type session struct {
-	id, token  string
-	clientID   string
-	readLimit  int64  // the client's read limit (v2 hello/resume); 0: none given
-	producer   string // Hello.Producer (v2); "" for none
-	acked      uint64 // highest publish seq accepted
-	subs       map[string]*subscription
+	id, token string
+	clientID  string
+	readLimit int64  // the client's read limit (v2 hello/resume); 0: none given
+	producer  string // Hello.Producer (v2); "" for none
+	acked     uint64 // highest publish seq accepted
+	subs      map[string]*subscription
 	// inflight is the messages sent and not deliver_ack'd, summed over subs
 	// (bounded by Config.SessionWindow); windowBlocked says the pump stopped
 	// at that bound, so a deliver_ack pumps every subscription again.
 	inflight      uint64
 	windowBlocked bool
-	conn          *conn // nil while disconnected
-	detachedAt time.Time // when conn became nil
+	conn          *conn     // nil while disconnected
+	detachedAt    time.Time // when conn became nil
 }
 
 // subscription is a session's attachment to one channel.
