@@ -90,6 +90,11 @@ type Config struct {
 	MaxConns int
 	// WriteTimeout bounds each frame write. Default 10s.
 	WriteTimeout time.Duration
+	// ObserveFrames is how many received frames the observation log keeps
+	// for Server.Frames (the newest; each record holds at most 512 payload
+	// bytes). Default 10000; negative: frames are not recorded. (It grew
+	// without bound: a publish flood kept every frame's record.)
+	ObserveFrames int
 	// EventLogSize is how many events the log keeps (oldest dropped first,
 	// counted in Stats.EventsDropped). Default 10000.
 	EventLogSize int
@@ -165,6 +170,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = 10 * time.Second
+	}
+	if c.ObserveFrames == 0 {
+		c.ObserveFrames = 10000
 	}
 	if c.EventLogSize == 0 {
 		c.EventLogSize = 10000
