@@ -20,7 +20,8 @@ var ErrUnsupportedVersion = errors.New("client: server speaks no protocol versio
 // resume with error{unsupported} (the fault server with
 // Config.MaxVersion; any strict v1 server); the client then retries the
 // same request one version lower on the same connection, and keeps the
-// version that worked for the rest of the session (a v3 server answers a
+// version that worked for the rest of the session (if none did, the next
+// connection starts again at protocol.Version) (a v3 server answers a
 // v1 or v2 peer in kind). Below v2 there are no limits, no credit, no
 // skipped/rejected and no producer dedupe; below v3 no channel epochs.
 
@@ -47,6 +48,7 @@ func (s *Session) handshake(ctx context.Context, w frameWriter, m protocol.Messa
 		}
 		v := s.wire.Load()
 		if v <= protocol.MinVersion {
+			s.wire.Store(protocol.Version) // the next connection starts over
 			return nil, fmt.Errorf("%w (tried %d down to %d): %w", ErrUnsupportedVersion, protocol.Version, protocol.MinVersion, err)
 		}
 		s.wire.CompareAndSwap(v, v-1)
