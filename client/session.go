@@ -140,7 +140,10 @@ const DefaultReplyTimeout = 10 * time.Second
 // 2*(HandshakeTimeout + 3*ReplyTimeout) + the largest backoff delay. With the
 // defaults: 2*(5s + 30s) + 12.5s = 82.5s. An Attach called while a connection
 // opens adds one more attach round (ReplyTimeout) to that opening. Gaps seen
-// during opening never extend it: they are repaired after it.
+// during opening never extend it: they are repaired after it. A server that
+// loses the session again during an opening (error no_session to the attach
+// round) restarts it at once with a new session, at most twice more, each
+// restart adding at most two ReplyTimeouts (hello, attach round).
 func (cfg SessionConfig) WorstCaseRecovery() time.Duration {
 	c := cfg.Client.withDefaults()
 	reply := cfg.ReplyTimeout
