@@ -119,7 +119,14 @@
 //     re-attach, republish; EventResynced). Every error frame the server
 //     sends is counted (SessionStats.ServerErrors) and raised as
 //     EventProtocolError with a [*ServerError] (no_session matches
-//     [ErrSessionLost]); none is dropped.
+//     [ErrSessionLost]); none is dropped. A no_session during an opening
+//     restarts it at once with a new session (SessionStats.OpeningLosses).
+//   - Versions: the session speaks protocol v3 and falls back to v2 or v1
+//     when the server refuses it (Session.WireVersion, docs/PROTOCOL.md); a
+//     server speaking none fails the opening with [ErrUnsupportedVersion]. A
+//     channel the server freed and recreated (v3: a new epoch) raises
+//     EventContinuityLost with a [*ChannelResetError] and is delivered from
+//     the new incarnation's oldest serial.
 //
 // # Concurrency contract
 //
@@ -137,8 +144,11 @@
 //     complete Publications there. The buffer is bounded by credit with a v2
 //     server: it sends at most Limits.DeliverWindow messages of a channel
 //     beyond the client's last deliver_ack, and the client deliver_acks
-//     every 64 messages Next returns or when the buffer drains. A v1 server
-//     has no credit: the buffer is then unbounded (see Subscription.Buffered).
+//     every 64 messages Next returns or when the buffer drains. Against a
+//     server without credit (v1) or one ignoring it, the buffer is bounded by
+//     SessionConfig.SubscriptionBuffer and SubscriptionBytes: what overflows
+//     is dropped, counted and raised (EventSubscriptionOverflow), then
+//     replayed by a re-attach once the consumer has caught up.
 //   - Writes go through the connection's writer: the queue's messages (the
 //     internal "written" callback runs there, after a successful write), the
 //     open hook's and Resubscribe's frames, and a Session's publications and

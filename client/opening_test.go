@@ -136,3 +136,84 @@ func TestSessionWorstCaseRecovery(t *testing.T) {
 		t.Fatalf("bound %v, want %v", got, want)
 	}
 }
+
+// noSessionDuringOpening: connection 1 is an ordinary session s1.
+// Connection 2 (after the test drops 1) resumes s1, then answers every
+// attach with error no_session, as a server that lost the session right
+// after resumed does; after a new hello (session s2) attaches are answered
+// at head 0 and serial 1 follows on each channel.
+func (sc *scripted) noSessionDuringOpening() func(*websocket.Conn) {
+	return func(ws *websocket.Conn) {
+		conn := sc.conns.Add(1)
+		session := "s1"
+		for {
+			m, err := sc.read(ws)
+			if err != nil {
+				return
+			}
+			switch m := m.(type) {
+			case protocol.Hello:
+				if conn == 2 {
+					session = "s2"
+				}
+				_ = sc.send(ws, protocol.Welcome{Session: session, Token: "t"})
+			case protocol.Resume:
+				_ = sc.send(ws, protocol.Resumed{Session: m.Session})
+				session = "lost"
+			case protocol.Attach:
+				switch session {
+				case "lost":
+					_ = sc.send(ws, protocol.ErrorMessage{Code: protocol.CodeNoSession, Message: "attach needs a session"})
+				case "s1":
+					_ = sc.send(ws, protocol.Attached{Channel: m.Channel})
+				default:
+					_ = sc.send(ws, protocol.Attached{Channel: m.Channel})
+					_ = sc.send(ws, protocol.ChannelMessage{Channel: m.Channel, Serial: 1, Data: []byte("1")})
+				}
+			}
+		}
+	}
+}
+
+// TestNoSessionDuringOpeningResyncsAtOnce: the server loses the session
+// between resumed and the attach round. The opening restarts with a new
+// session on the same connection as soon as the first no_session arrives:
+// with ReplyTimeout 60s everything is delivered within the test's 15s
+// bound (the old code waited the full ReplyTimeout, then abandoned the
+// connection). Exact counts: 2 connections, 1 opening loss, 2 sessions,
+// 1 resync, 4 server errors (one per attach), serial 1 once per channel.
+func TestNoSessionDuringOpeningResyncsAtOnce(t *testing.T) {
+	const n = 4
+	sc := &scripted{t: t}
+	srv := startServer(t, "127.0.0.1:0", sc.noSessionDuringOpening())
+	ev := &eventCounter{}
+	cfg := fastSession(ev)
+	cfg.ReplyTimeout = time.Minute
+	s := dialFault(t, srv.url(), cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var subs []*Subscription
+	for i := range n {
+		sub, err := s.Attach(ctx, fmt.Sprintf("ch%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, sub)
+	}
+	srv.dropLive(t)
+	for _, sub := range subs {
+		d, err := sub.Next(ctx)
+		if err != nil || d.Serial != 1 {
+			t.Fatalf("%s: %+v, %v; want serial 1", sub.Channel(), d, err)
+		}
+	}
+	for s.Client().Stats().Connects < 2 && ctx.Err() == nil { // counted once opened returned
+		time.Sleep(time.Millisecond)
+	}
+	st, cst := s.Stats(), s.Client().Stats()
+	if cst.Connects != 2 || sc.conns.Load() != 2 || st.OpeningLosses != 1 || st.Sessions != 2 || st.Resyncs != 1 ||
+		st.ServerErrors != n || st.Delivered != n || s.SessionID() != "s2" {
+		t.Fatalf("connects %d (server %d), opening losses %d, sessions %d, resyncs %d, server errors %d, delivered %d, session %q; want 2 2 1 2 1 %d %d s2",
+			cst.Connects, sc.conns.Load(), st.OpeningLosses, st.Sessions, st.Resyncs, st.ServerErrors, st.Delivered, s.SessionID(), n, n)
+	}
+}

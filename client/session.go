@@ -2,11 +2,13 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wschaos/wschaos/protocol"
@@ -106,6 +108,11 @@ type SessionConfig struct {
 	WindowBytes int
 	// WindowOverflow: WindowBlock (default) or WindowError.
 	WindowOverflow WindowOverflow
+	// SubscriptionBuffer and SubscriptionBytes bound each subscription's
+	// buffer (messages, payload bytes) against a server that ignores credit;
+	// see Subscription and EventSubscriptionOverflow. Defaults
+	// DefaultSubscriptionBuffer (4096) and DefaultSubscriptionBytes (64 MiB).
+	SubscriptionBuffer, SubscriptionBytes int
 	// noPSeq is a test seam: publish without producer sequence, as a v1
 	// client does (the negative control of the dedupe test).
 	noPSeq bool
@@ -133,7 +140,10 @@ const DefaultReplyTimeout = 10 * time.Second
 // 2*(HandshakeTimeout + 3*ReplyTimeout) + the largest backoff delay. With the
 // defaults: 2*(5s + 30s) + 12.5s = 82.5s. An Attach called while a connection
 // opens adds one more attach round (ReplyTimeout) to that opening. Gaps seen
-// during opening never extend it: they are repaired after it.
+// during opening never extend it: they are repaired after it. A server that
+// loses the session again during an opening (error no_session to the attach
+// round) restarts it at once with a new session, at most twice more, each
+// restart adding at most two ReplyTimeouts (hello, attach round).
 func (cfg SessionConfig) WorstCaseRecovery() time.Duration {
 	c := cfg.Client.withDefaults()
 	reply := cfg.ReplyTimeout
@@ -165,10 +175,16 @@ type Session struct {
 	wmu sync.Mutex
 	bg  sync.WaitGroup // reopen goroutines, waited for by Close
 
+	// wire is the protocol version frames are written in: protocol.Version
+	// until a server refuses it (then the version it speaks; see
+	// session_version.go).
+	wire atomic.Int32
+
 	mu       sync.Mutex
 	producer string          // v2 producer id, stable for the session's life
 	limits   protocol.Limits // as announced by the last welcome/resumed (zero: unknown, v1)
 	lostWhy  string          // the server lost the session (no_session): the next open starts a new one
+	openLost chan struct{}   // while an opening waits for attached: closed by a no_session (session_lost.go)
 	id       string          // server session id, "" before the first welcome
 	token    string
 	win      *window
@@ -211,9 +227,11 @@ func NewSession(url string, cfg SessionConfig) (*Session, error) {
 	if cfg.Client.OnMessage != nil || cfg.Client.Resubscribe != nil {
 		return nil, errors.New("client: SessionConfig.Client.OnMessage and Resubscribe must be nil: the session owns every frame")
 	}
-	if cfg.Window < 0 || cfg.WindowBytes < 0 || cfg.ReplyTimeout < 0 {
-		return nil, errors.New("client: SessionConfig.Window, WindowBytes and ReplyTimeout must not be negative")
+	if cfg.Window < 0 || cfg.WindowBytes < 0 || cfg.ReplyTimeout < 0 || cfg.SubscriptionBuffer < 0 || cfg.SubscriptionBytes < 0 {
+		return nil, errors.New("client: SessionConfig.Window, WindowBytes, ReplyTimeout, SubscriptionBuffer and SubscriptionBytes must not be negative")
 	}
+	cfg.SubscriptionBuffer = cmp.Or(cfg.SubscriptionBuffer, DefaultSubscriptionBuffer)
+	cfg.SubscriptionBytes = cmp.Or(cfg.SubscriptionBytes, DefaultSubscriptionBytes)
 	if cfg.Window == 0 {
 		cfg.Window = DefaultWindow
 	}
@@ -245,6 +263,7 @@ func NewSession(url string, cfg SessionConfig) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.wire.Store(protocol.Version)
 	s.c = c
 	close(s.ready)
 	go s.pump()

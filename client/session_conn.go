@@ -24,14 +24,14 @@ func (s *Session) opened(ctx context.Context, w frameWriter) error {
 	return s.open(ctx, w)
 }
 
-// open is opened's body; the caller holds openMu. It also runs on a live
-// connection whose session the server lost (see reopen).
-func (s *Session) open(ctx context.Context, w frameWriter) error {
+// openOnce is one try of open (session_lost.go); the caller holds openMu.
+func (s *Session) openOnce(ctx context.Context, w frameWriter) error {
 	s.wmu.Lock()
 	s.mu.Lock()
 	s.gen++
 	gen, id, token, lostWhy := s.gen, s.id, s.token, s.lostWhy
 	s.conn = nil
+	s.openLost = make(chan struct{})
 	s.wmu.Unlock()
 	clear(s.repairs) // the re-attach below replays from last anyway
 	s.mu.Unlock()
@@ -42,7 +42,7 @@ func (s *Session) open(ctx context.Context, w frameWriter) error {
 		// The server said it has no session for us: a resume cannot succeed.
 		resumeFailed = &protocol.ResumeFailed{Reason: lostWhy}
 	} else if id != "" {
-		reply, err := s.request(ctx, w, protocol.Resume{Session: id, Token: token, ReadLimit: s.c.cfg.ReadLimit})
+		reply, err := s.handshake(ctx, w, protocol.Resume{Session: id, Token: token, ReadLimit: s.c.cfg.ReadLimit})
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (s *Session) open(ctx context.Context, w frameWriter) error {
 	}
 	fresh := resumeFailed != nil
 	if id == "" || fresh {
-		reply, err := s.request(ctx, w, protocol.Hello{ClientID: s.cfg.ClientID, ReadLimit: s.c.cfg.ReadLimit, Producer: s.producer})
+		reply, err := s.handshake(ctx, w, protocol.Hello{ClientID: s.cfg.ClientID, ReadLimit: s.c.cfg.ReadLimit, Producer: s.producer})
 		if err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func (s *Session) request(ctx context.Context, w frameWriter, m protocol.Message
 	select {
 	case reply := <-s.ctrl:
 		if e, ok := reply.(protocol.ErrorMessage); ok {
-			return nil, fmt.Errorf("client: server refused %s: %s: %s", m.MessageType(), e.Code, e.Message)
+			return nil, fmt.Errorf("client: server refused %s: %w", m.MessageType(), &ServerError{Code: e.Code, Message: e.Message})
 		}
 		return reply, nil
 	case <-t.C:
@@ -97,7 +97,7 @@ func (s *Session) request(ctx context.Context, w frameWriter, m protocol.Message
 }
 
 func (s *Session) write(ctx context.Context, w frameWriter, m protocol.Message) error {
-	frame, err := protocol.Encode(m)
+	frame, err := s.encode(m)
 	if err != nil {
 		return fmt.Errorf("client: failed to encode %s: %w", m.MessageType(), err)
 	}
@@ -153,7 +153,7 @@ func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, f
 	for {
 		type attach struct {
 			sub    *Subscription
-			after  uint64
+			msg    protocol.Attach
 			synced <-chan struct{}
 		}
 		var todo []attach
@@ -163,18 +163,19 @@ func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, f
 			pending := sub.syncGen != gen
 			sub.mu.Unlock()
 			if pending {
-				after, synced := sub.beginSync(gen, fresh)
-				todo = append(todo, attach{sub, after, synced})
+				msg, synced := sub.beginSync(gen, fresh)
+				todo = append(todo, attach{sub, msg, synced})
 			}
 		}
 		detaches := s.detaches
 		s.detaches = nil
 		if len(todo) == 0 && len(detaches) == 0 {
-			s.conn = w
+			s.conn, s.openLost = w, nil
 			s.win.rewind()
 			s.mu.Unlock()
 			return nil
 		}
+		openLost := s.openLost
 		s.mu.Unlock()
 		for i, ch := range detaches {
 			if err := s.write(ctx, w, protocol.Detach{Channel: ch}); err != nil {
@@ -185,7 +186,7 @@ func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, f
 			}
 		}
 		for _, a := range todo {
-			if err := s.write(ctx, w, protocol.Attach{Channel: a.sub.channel, After: a.after}); err != nil {
+			if err := s.write(ctx, w, a.msg); err != nil {
 				return err
 			}
 		}
@@ -193,6 +194,9 @@ func (s *Session) syncChannels(ctx context.Context, w frameWriter, gen uint64, f
 		for _, a := range todo {
 			select {
 			case <-a.synced:
+			case <-openLost:
+				t.Stop()
+				return errOpeningLost
 			case <-t.C:
 				return fmt.Errorf("client: no attached for %q within %s", a.sub.channel, s.cfg.ReplyTimeout)
 			case <-ctx.Done():
@@ -260,11 +264,13 @@ func (s *Session) onMessage(m protocol.ChannelMessage) {
 	case verdictDuplicate:
 		s.stats.Duplicates++
 	case verdictEarly:
-		s.stats.Skipped++
+		s.stats.Overtaken++
 	case verdictRepair:
-		s.stats.Skipped++
+		s.stats.Overtaken++
 		s.stats.Repairs++
 		s.repairs[sub] = struct{}{}
+	case verdictOverflowStart, verdictOverflow:
+		s.stats.Overflows++
 	case verdictGap:
 		s.stats.Delivered++
 		s.stats.ContinuityLosses++
@@ -273,6 +279,9 @@ func (s *Session) onMessage(m protocol.ChannelMessage) {
 	s.mu.Unlock()
 	if v == verdictRepair {
 		s.poke()
+	}
+	if v == verdictOverflowStart {
+		s.overflowEvent(sub, m)
 	}
 	if v == verdictGap {
 		s.continuityLost(&ContinuityLostError{Channel: m.Channel, From: expected, To: m.Serial - 1,
@@ -295,11 +304,7 @@ func (s *Session) onAttached(a protocol.Attached) {
 	}
 	s.c.emit(Event{Kind: EventAttached, Channel: a.Channel, Serial: a.Serial})
 	if l != nil {
-		s.mu.Lock()
-		s.stats.ContinuityLosses++
-		s.stats.LostMessages += l.To - l.From + 1
-		s.mu.Unlock()
-		s.continuityLost(&ContinuityLostError{Channel: a.Channel, From: l.From, To: l.To, Oldest: l.Oldest, Reason: l.Reason})
+		s.reportLoss(a.Channel, l)
 	}
 }
 

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -44,6 +45,12 @@ func (s *Session) onServerError(m protocol.ErrorMessage) {
 		w, s.conn = s.conn, nil
 		if w != nil {
 			s.bg.Add(1)
+		} else if s.openLost != nil {
+			// An opening is waiting for attached that will never come: it
+			// restarts with a new session now, not after ReplyTimeout.
+			close(s.openLost)
+			s.openLost = nil
+			s.stats.OpeningLosses++
 		}
 	}
 	s.mu.Unlock()
@@ -57,6 +64,32 @@ func (s *Session) onServerError(m protocol.ErrorMessage) {
 	select {
 	case s.ctrl <- m:
 	default: // nobody is waiting: counted and raised above
+	}
+}
+
+// errOpeningLost ends an opening's attach round early: the server answered
+// no_session (it lost the session after resumed or welcome).
+var errOpeningLost = errors.New("client: the server lost the session while the connection opened")
+
+// maxOpeningLosses bounds how often one opening restarts after no_session,
+// so a server that forgets every session at once cannot hold it forever.
+const maxOpeningLosses = 3
+
+// open opens the session on w: resume, or hello and resync, then the
+// attach round (openOnce). A no_session during the attach round restarts it
+// at once with a new session on the same connection, up to
+// maxOpeningLosses times; the caller holds openMu. It also runs on a live
+// connection whose session the server lost (see reopen).
+func (s *Session) open(ctx context.Context, w frameWriter) error {
+	for n := 1; ; n++ {
+		err := s.openOnce(ctx, w)
+		if !errors.Is(err, errOpeningLost) {
+			return err
+		}
+		if n >= maxOpeningLosses {
+			return fmt.Errorf("client: session lost %d times while opening: %w", n, err)
+		}
+		s.log.Warn("session: server lost the session while opening; starting a new one at once", "attempt", n)
 	}
 }
 

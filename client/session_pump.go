@@ -35,7 +35,7 @@ func (s *Session) pump() {
 				if s.cfg.noPSeq {
 					pseq = 0
 				}
-				frame, err := protocol.Encode(protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data, PSeq: pseq})
+				frame, err := s.encode(protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data, PSeq: pseq})
 				if err != nil { // Publish validated the channel, so this cannot happen; never write past it
 					s.log.Error("session: failed to encode a publication", "id", p.id, "err", err)
 					pubs = pubs[:i]
@@ -96,7 +96,7 @@ func (s *Session) deliverAckFramesLocked() [][]byte {
 		if s.subs[sub.channel] != sub {
 			continue
 		}
-		frame, err := protocol.Encode(protocol.Attach{Channel: sub.channel, After: sub.LastSerial()})
+		frame, err := s.encode(sub.attachMsg())
 		if err == nil {
 			frames = append(frames, frame)
 		}
@@ -107,7 +107,7 @@ func (s *Session) deliverAckFramesLocked() [][]byte {
 		if !ok {
 			continue
 		}
-		frame, err := protocol.Encode(protocol.DeliverAck{Channel: sub.channel, Serial: serial})
+		frame, err := s.encode(protocol.DeliverAck{Channel: sub.channel, Serial: serial})
 		if err == nil {
 			frames = append(frames, frame)
 		}

@@ -15,15 +15,26 @@ type Delivery struct {
 	// have consecutive serials unless a ContinuityLost event came in between.
 	Serial uint64
 	Data   []byte
+	// Epoch is the channel epoch Serial belongs to (protocol v3; 0 from an
+	// older server): when the server frees a channel and creates it again,
+	// serials restart at 1 under a new epoch, announced by an
+	// EventContinuityLost whose Err is a *ChannelResetError.
+	Epoch uint64
 }
 
 // Subscription is one attached channel. Next returns its messages exactly
 // once and in serial order, across any number of reconnects and resumes.
-// Messages are buffered in memory until Next takes them; with a v2 server
-// the buffer holds at most its Limits.DeliverWindow (credit, released by the
-// deliver_acks Next triggers), with a v1 server it is unbounded (consume
-// promptly, see Buffered). Safe for concurrent use, though
-// a single consumer calling Next is the intended pattern.
+// Messages are buffered in memory until Next takes them. A v2+ server sends
+// at most its Limits.DeliverWindow beyond the deliver_acks Next triggers
+// (credit), so the buffer stays below that. Against a server that ignores
+// credit (v1, or broken) the buffer is bounded by
+// SessionConfig.SubscriptionBuffer messages and SubscriptionBytes bytes: a
+// message arriving at a full buffer is dropped and counted
+// (SessionStats.Overflows), the position stays, and once Next has taken half
+// the buffer the subscription re-attaches from its last serial, so the
+// server's history replays what was dropped, in order; what the history no
+// longer holds is reported by EventContinuityLost. Safe for concurrent use,
+// though a single consumer calling Next is the intended pattern.
 type Subscription struct {
 	s       *Session
 	channel string
@@ -46,10 +57,20 @@ type Subscription struct {
 	skipTo     uint64        // skipped serial behind the buffer: consumed once the buffer drains
 	acked      uint64        // highest serial a deliver_ack was queued for
 	err        error         // set once the subscription ended
+	// epoch is the channel epoch of last (v3 attached.epoch; 0: unknown).
+	epoch uint64
+	// bytes is the payload bytes in queue; maxLen and maxBytes bound queue
+	// (SessionConfig.SubscriptionBuffer, SubscriptionBytes).
+	bytes            int
+	maxLen, maxBytes int
+	// overflowed is set when a message was dropped at a full buffer; Next
+	// re-attaches from last once the buffer is half empty.
+	overflowed bool
 }
 
 func newSubscription(s *Session, channel string) *Subscription {
-	return &Subscription{s: s, channel: channel, wake: make(chan struct{}), ready: make(chan struct{})}
+	return &Subscription{s: s, channel: channel, wake: make(chan struct{}), ready: make(chan struct{}),
+		maxLen: s.cfg.SubscriptionBuffer, maxBytes: s.cfg.SubscriptionBytes}
 }
 
 // Channel is the channel name.
@@ -80,12 +101,19 @@ func (sub *Subscription) Next(ctx context.Context) (Delivery, error) {
 			d := sub.queue[0]
 			sub.queue[0] = Delivery{}
 			sub.queue = sub.queue[1:]
-			sub.consumed = d.Serial
+			sub.bytes -= len(d.Data)
+			if d.Epoch == sub.epoch { // one of an old epoch says nothing about the new numbering
+				sub.consumed = d.Serial
+			}
 			if len(sub.queue) == 0 && sub.skipTo > sub.consumed {
 				sub.consumed = sub.skipTo
 			}
 			ackNow := sub.consumed-sub.acked >= deliverAckEvery || len(sub.queue) == 0
+			refill := sub.refillLocked()
 			sub.mu.Unlock()
+			if refill {
+				sub.s.repairOverflow(sub)
+			}
 			if ackNow {
 				sub.s.deliverAckDue(sub)
 			}
@@ -133,11 +161,13 @@ func (sub *Subscription) pendingAck() (uint64, bool) {
 type verdict int
 
 const (
-	verdictDeliver   verdict = iota // the next serial: deliver it
-	verdictDuplicate                // at or below the last accepted serial: drop it
-	verdictGap                      // beyond the next serial: messages in between are missing
-	verdictEarly                    // before the pending attach was answered: the replay it asked for will bring it
-	verdictRepair                   // a gap: dropped, and a re-attach from last must be sent to replay the hole
+	verdictDeliver       verdict = iota // the next serial: deliver it
+	verdictDuplicate                    // at or below the last accepted serial: drop it
+	verdictGap                          // beyond the next serial: messages in between are missing
+	verdictEarly                        // before the pending attach was answered: the replay it asked for will bring it
+	verdictRepair                       // a gap: dropped, and a re-attach from last must be sent to replay the hole
+	verdictOverflowStart                // the buffer is full: dropped, replayed by a re-attach once Next drained it
+	verdictOverflow                     // dropped while still overflowed
 )
 
 // offer runs on the reader goroutine for each channel message. Serials at or
@@ -161,6 +191,13 @@ func (sub *Subscription) offer(m protocol.ChannelMessage) (v verdict, expected u
 	switch {
 	case m.Serial < expected:
 		return verdictDuplicate, expected
+	case sub.overflowed:
+		return verdictOverflow, expected
+	case sub.fullLocked(len(m.Data)):
+		// The server ignores credit and the consumer is behind: drop it,
+		// keep the position; the re-attach after Next drained replays it.
+		sub.overflowed = true
+		return verdictOverflowStart, expected
 	case m.Serial > expected && sub.syncing:
 		// A live message overtook the replay our pending attach asked for
 		// (after a resume the server fans out at once). The replay covers it.
@@ -178,7 +215,8 @@ func (sub *Subscription) offer(m protocol.ChannelMessage) (v verdict, expected u
 		v = verdictGap
 	}
 	sub.last = m.Serial
-	sub.queue = append(sub.queue, Delivery{Channel: m.Channel, Serial: m.Serial, Data: m.Data})
+	sub.queue = append(sub.queue, Delivery{Channel: m.Channel, Serial: m.Serial, Data: m.Data, Epoch: sub.epoch})
+	sub.bytes += len(m.Data)
 	sub.signal()
 	return v, expected
 }
@@ -208,20 +246,21 @@ type loss struct {
 	From, To uint64
 	Oldest   uint64 // the server's oldest replayable serial, when known
 	Reason   string
+	reset    *ChannelResetError // the channel was recreated (epoch changed)
 }
 
 // beginSync records that an attach is about to be sent on connection gen and
-// returns the after value to send: 0 for a first attach ("from now on"),
-// else the last serial received. fresh says the server session is new to the
+// returns it: after 0 for a first attach ("from now on"), else the last
+// serial received, in its epoch. fresh says the server session is new to the
 // channel (after a resync). synced is closed when this attach is answered:
 // the opening waits on it, not on syncedChan, because a live gap after the
 // answer swaps in a repair's signal that only a post-opening repair closes.
-func (sub *Subscription) beginSync(gen uint64, fresh bool) (after uint64, synced <-chan struct{}) {
+func (sub *Subscription) beginSync(gen uint64, fresh bool) (attach protocol.Attach, synced <-chan struct{}) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 	sub.syncing, sub.syncGen, sub.fresh = true, gen, fresh
 	sub.synced = make(chan struct{})
-	return sub.last, sub.synced
+	return protocol.Attach{Channel: sub.channel, After: sub.last, Epoch: sub.epoch}, sub.synced
 }
 
 // syncedChan is closed when the pending attach is answered.
@@ -252,10 +291,16 @@ func (sub *Subscription) onAttached(a protocol.Attached) (_ *loss, ok bool) {
 	close(sub.synced)
 	if !sub.attached {
 		sub.attached = true
-		sub.last = a.Serial
+		sub.last, sub.epoch = a.Serial, a.Epoch
 		sub.consumed, sub.acked = a.Serial, a.Serial
 		close(sub.ready)
 		return nil, true
+	}
+	if a.Epoch != 0 && sub.epoch != 0 && a.Epoch != sub.epoch {
+		return sub.resetLocked(a), true
+	}
+	if a.Epoch != 0 {
+		sub.epoch = a.Epoch // first epoch heard (the server was upgraded to v3)
 	}
 	var l *loss
 	switch {

@@ -71,8 +71,8 @@ func TestSubscriptionReattachDedupesReplay(t *testing.T) {
 	offerAll(t, sub, verdictDeliver, 1, 2, 3)
 	// Reconnect: the server redelivers from its last deliver_ack (1) and a
 	// live message (6) overtakes the replay of our re-attach (after=3).
-	if after, _ := sub.beginSync(2, false); after != 3 {
-		t.Fatalf("re-attach after = %d, want 3", after)
+	if a, _ := sub.beginSync(2, false); a.After != 3 {
+		t.Fatalf("re-attach after = %d, want 3", a.After)
 	}
 	offerAll(t, sub, verdictDuplicate, 2, 3)
 	offerAll(t, sub, verdictDeliver, 4)

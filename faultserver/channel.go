@@ -1,12 +1,19 @@
 package faultserver
 
-import "time"
+import (
+	"math/rand/v2"
+	"time"
+)
 
 // channel is a named stream with consecutive serials and a bounded history.
 // Guarded by Server.mu.
 type channel struct {
 	name string
-	head uint64 // serial of the newest message; 0 before the first
+	// epoch identifies this incarnation (v3 attached.epoch): a channel freed
+	// and created again starts at serial 1 under a new epoch, so nothing of
+	// it has to outlive its expiry.
+	epoch uint64
+	head  uint64 // serial of the newest message; 0 before the first
 	// hist is a ring of the newest encoded message frames; hist[start] is
 	// the oldest, with serial head-n+1. Serials in it are consecutive.
 	// The ring grows on demand up to size, so an idle channel costs little.
@@ -20,8 +27,20 @@ type channel struct {
 	idleSince time.Time
 }
 
-func newChannel(name string, size int, head uint64) *channel {
-	return &channel{name: name, size: size, head: head, subs: make(map[*session]struct{})}
+func newChannel(name string, size int, epoch uint64) *channel {
+	return &channel{name: name, size: size, epoch: epoch, subs: make(map[*session]struct{})}
+}
+
+// newChannelLocked creates channel name under the server's next epoch.
+// Epochs start at a random point below 2^53 (exact in every JSON number
+// implementation) so a restarted process does not reuse its predecessor's,
+// and only grow. Caller holds mu.
+func (s *Server) newChannelLocked(name string) *channel {
+	if s.epoch == 0 {
+		s.epoch = 1 + rand.Uint64N(1<<52) // not s.rnd: that one replays seeded fault choices
+	}
+	s.epoch++
+	return newChannel(name, s.cfg.HistorySize, s.epoch)
 }
 
 // append stores the frame of serial head+1 and returns that serial.

@@ -4,10 +4,10 @@ import "time"
 
 // Channels are freed when unused: SessionTTL after the last subscription
 // went away (long enough for every session that could still resume onto it
-// to expire), the channel and its history are dropped. Only its head serial
-// is kept, so a channel used again continues its serials instead of
-// restarting at 1 (which a client would take for duplicates); a re-attach
-// asking for anything older is told continuity_lost.
+// to expire), the channel, its history and its serials are dropped; nothing
+// of it is kept. A channel used again starts over at serial 1 under a new
+// epoch (v3 attached.epoch), so a client can tell the new numbering from
+// the old; see docs/PROTOCOL.md for v1 and v2 clients.
 
 // unsubscribedLocked records that ss left ch. Caller holds mu.
 func (s *Server) unsubscribedLocked(ch *channel, ss *session) {
@@ -24,7 +24,6 @@ func (s *Server) expireChannels(now time.Time) {
 	freed := 0
 	for name, ch := range s.channels {
 		if len(ch.subs) == 0 && !ch.idleSince.IsZero() && now.Sub(ch.idleSince) > s.cfg.SessionTTL {
-			s.heads[name] = ch.head
 			delete(s.channels, name)
 			freed++
 		}

@@ -54,6 +54,18 @@ type Config struct {
 	// welcome/resumed as limits.deliver_window). v1 sessions get no credit
 	// limit; replay to them is bounded by the send queue alone. Default 256.
 	DeliverWindow int
+	// SessionWindow bounds the pending replay of one session: the messages
+	// sent to it and not yet deliver_ack'd, summed over all its channels
+	// (v2+ sessions; announced to v3 ones as limits.session_window). The
+	// pump stops there until deliver_acks come back, so a session that
+	// attached many channels with a backlog each never has more than this
+	// in flight (DeliverWindow bounds each channel). Default 16384
+	// (64 channels at the default DeliverWindow); negative: no bound.
+	SessionWindow int
+	// MaxVersion is the newest protocol version the server speaks. A frame
+	// with a higher v is answered error{unsupported}, so 1 plays a strict v1
+	// server (clients fall back to v1). Default protocol.Version.
+	MaxVersion int
 	// DedupeTTL is the v2 dedupe horizon: how long the highest PSeq of a
 	// producer is remembered after its last publish (announced as
 	// limits.dedupe_ttl_ms). A producer that republishes after a resync
@@ -78,6 +90,11 @@ type Config struct {
 	MaxConns int
 	// WriteTimeout bounds each frame write. Default 10s.
 	WriteTimeout time.Duration
+	// ObserveFrames is how many received frames the observation log keeps
+	// for Server.Frames (the newest; each record holds at most 512 payload
+	// bytes). Default 10000; negative: frames are not recorded. (It grew
+	// without bound: a publish flood kept every frame's record.)
+	ObserveFrames int
 	// EventLogSize is how many events the log keeps (oldest dropped first,
 	// counted in Stats.EventsDropped). Default 10000.
 	EventLogSize int
@@ -127,6 +144,12 @@ func (c Config) withDefaults() Config {
 	if c.DeliverWindow == 0 {
 		c.DeliverWindow = 256
 	}
+	if c.SessionWindow == 0 {
+		c.SessionWindow = 16384
+	}
+	if c.MaxVersion == 0 {
+		c.MaxVersion = protocol.Version
+	}
 	if c.DedupeTTL == 0 {
 		c.DedupeTTL = 10 * time.Minute
 	}
@@ -147,6 +170,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = 10 * time.Second
+	}
+	if c.ObserveFrames == 0 {
+		c.ObserveFrames = 10000
 	}
 	if c.EventLogSize == 0 {
 		c.EventLogSize = 10000
@@ -169,6 +195,8 @@ func (c Config) validate() error {
 		return &ConfigError{"Heartbeat", "must not be negative"}
 	case c.DedupeTTL < 0 || c.MaxProducers < 0:
 		return &ConfigError{"DedupeTTL/MaxProducers", "must not be negative"}
+	case c.MaxVersion < protocol.MinVersion || c.MaxVersion > protocol.Version:
+		return &ConfigError{"MaxVersion", fmt.Sprintf("must be %d to %d", protocol.MinVersion, protocol.Version)}
 	case c.DeliverWindow < 0:
 		return &ConfigError{"DeliverWindow", "must not be negative"}
 	case c.SendQueue < 0:

@@ -427,7 +427,7 @@ func TestProtocolErrorsAnswerAndKeepConnection(t *testing.T) {
 	}{
 		{[]byte(`{not json`), protocol.CodeBadFrame},
 		{[]byte(`{"v":1,"type":"nope","body":{}}`), protocol.CodeUnsupported},
-		{[]byte(`{"v":3,"type":"hello","body":{}}`), protocol.CodeUnsupported},
+		{[]byte(`{"v":4,"type":"hello","body":{}}`), protocol.CodeUnsupported},
 		{[]byte(`{"v":1,"type":"hello","body":{"extra":1}}`), protocol.CodeBadFrame},
 		{[]byte(`{"v":1,"type":"welcome","body":{"session":"s","token":"t","heartbeat_ms":1,"resume_ttl_ms":1}}`), protocol.CodeUnsupported},
 		{[]byte(`{"v":1,"type":"publish","body":{"seq":1,"channel":"c","data":""}}`), protocol.CodeNoSession},

@@ -58,8 +58,16 @@ func (s *Server) pumpSubLocked(c *conn, ch *channel, sub *subscription, counter 
 		return true
 	}
 	credit := s.creditLocked(c)
+	ss := c.sess
+	if ss == nil {
+		return true
+	}
 	sub.sent = max(sub.sent, sub.delivered)
+	defer ss.recount(sub)
 	for sub.sent < ch.head && sub.sent-sub.delivered < credit {
+		if s.sessionWindowFullLocked(c, ss, sub) {
+			return true
+		}
 		next := sub.sent + 1
 		if next < ch.oldest() || len(ch.hist) == 0 {
 			// Fell out of history while waiting: the client sees the gap
@@ -78,6 +86,7 @@ func (s *Server) pumpSubLocked(c *conn, ch *channel, sub *subscription, counter 
 			return false
 		}
 		sub.sent = next
+		ss.recount(sub)
 		counter.Add(1)
 	}
 	return true
@@ -103,5 +112,6 @@ func (s *Server) limits() protocol.Limits {
 		DeliverWindow: s.cfg.DeliverWindow,
 		MaxChannels:   max(s.cfg.MaxChannels, 0),
 		DedupeTTLMS:   s.cfg.DedupeTTL.Milliseconds(),
+		SessionWindow: max(s.cfg.SessionWindow, 0),
 	}
 }

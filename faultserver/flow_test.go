@@ -32,7 +32,12 @@ func publishN(t *testing.T, pub *peer, seq uint64, ch string, n int) uint64 {
 // It checks every serial arrives exactly once and in order, and nothing
 // more, and returns the slow-consumer kills.
 func backlog(t *testing.T, cfg Config, channels, perChan int) int {
-	s := start(t, cfg)
+	return backlogOn(t, start(t, cfg), channels, perChan, nil)
+}
+
+// backlogOn is backlog on s; during, if set, runs right after the resume,
+// while the backlog streams.
+func backlogOn(t *testing.T, s *Server, channels, perChan int, during func()) int {
 	sub := dial(t, s.SessionURL())
 	w := sub.hello()
 	names := make([]string, channels)
@@ -55,6 +60,9 @@ func backlog(t *testing.T, cfg Config, channels, perChan int) int {
 	expect[protocol.Resumed](again)
 	for _, ch := range names {
 		again.send(protocol.Attach{Channel: ch})
+	}
+	if during != nil {
+		during()
 	}
 	last := map[string]uint64{}
 	attached, total := 0, 0

@@ -57,6 +57,10 @@ func (s *Server) handleFrame(c *conn, typ int, data []byte) {
 		return
 	}
 	m, v, err := protocol.DecodeLimitVersion(data, 2*int(s.cfg.ReadLimit)+4096)
+	if err == nil && v > s.cfg.MaxVersion {
+		err = &protocol.Error{Type: m.MessageType(), Field: "v", Err: fmt.Errorf("%w: %d (this server speaks %d to %d: Config.MaxVersion)",
+			protocol.ErrVersion, v, protocol.MinVersion, s.cfg.MaxVersion)}
+	}
 	if err != nil {
 		code := protocol.CodeBadFrame
 		var pe *protocol.Error
@@ -202,15 +206,7 @@ func (s *Server) onAttach(c *conn, m protocol.Attach) {
 	}
 	ch := s.channelLocked(m.Channel)
 	sub := ss.subs[m.Channel]
-	start := m.After
-	if start == 0 {
-		if sub != nil {
-			start = sub.delivered // a resumed session: from its last deliver_ack
-		} else {
-			start = ch.head // new to the channel: from now on
-		}
-	}
-	lost := !ch.reaches(start)
+	start, lost := attachStart(ch, sub, m)
 	start = min(start, ch.head) // a client ahead of us gets nothing replayed
 	if sub == nil {
 		sub = &subscription{sent: start}
@@ -223,9 +219,10 @@ func (s *Server) onAttach(c *conn, m protocol.Attach) {
 	sub.held, sub.resumed = false, false
 	sub.delivered = start
 	sub.sent = max(sub.sent, ch.oldest()-1)
+	ss.recount(sub)
 	s.emit(Event{Kind: EventAttach, Conn: c.id, Session: ss.id, Channel: m.Channel, After: m.After,
 		Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost, Count: int(ch.head - min(sub.sent, ch.head))})
-	s.sendLocked(c, protocol.Attached{Channel: m.Channel, Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost})
+	s.sendLocked(c, protocol.Attached{Channel: m.Channel, Serial: ch.head, Oldest: ch.oldest(), ContinuityLost: lost, Epoch: ch.epoch})
 	s.pumpSubLocked(c, ch, sub, &s.count.replayed)
 }
 
@@ -233,6 +230,9 @@ func (s *Server) onDetach(c *conn, m protocol.Detach) {
 	ss := s.sessionLocked(c, m.MessageType())
 	if ss == nil {
 		return
+	}
+	if sub := ss.subs[m.Channel]; sub != nil {
+		ss.inflight -= sub.inflight
 	}
 	delete(ss.subs, m.Channel)
 	if ch := s.channels[m.Channel]; ch != nil {
@@ -289,6 +289,7 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 		for sub := range ch.subs {
 			if st := sub.subs[m.Channel]; st.sent == serial-1 {
 				st.sent = serial // a live subscriber must see the gap
+				sub.recount(st)
 			}
 		}
 		return
@@ -310,5 +311,11 @@ func (s *Server) onDeliverAck(c *conn, m protocol.DeliverAck) {
 		return // detached meanwhile: nothing to track
 	}
 	sub.delivered = max(sub.delivered, min(m.Serial, ch.head))
+	ss.recount(sub)
+	if ss.windowBlocked { // the session window, not this channel's credit, stopped the pump
+		ss.windowBlocked = false
+		s.pumpLocked(c)
+		return
+	}
 	s.pumpSubLocked(c, ch, sub, &s.count.replayed) // credit came back
 }

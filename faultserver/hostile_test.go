@@ -24,7 +24,7 @@ func TestHostileFramesGetAnErrorAndTheConnectionStays(t *testing.T) {
 		{"deep JSON nesting", []byte(`{"v":2,"type":"ack","body":` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `}`), protocol.CodeBadFrame},
 		{"deep nesting unbalanced", []byte(strings.Repeat("[", 500000)), protocol.CodeBadFrame},
 		{"unknown type", []byte(`{"v":2,"type":"subscribe_all","body":{}}`), protocol.CodeUnsupported},
-		{"future version", []byte(`{"v":3,"type":"hello","body":{}}`), protocol.CodeUnsupported},
+		{"future version", []byte(`{"v":4,"type":"hello","body":{}}`), protocol.CodeUnsupported},
 		{"server-to-client type", []byte(`{"v":2,"type":"ack","body":{"seq":1}}`), protocol.CodeUnsupported},
 		{"case-folded key", []byte(`{"v":2,"type":"attach","body":{"Channel":"a","after":0}}`), protocol.CodeBadFrame},
 		{"duplicate key", []byte(`{"v":2,"type":"attach","body":{"channel":"a","channel":"b","after":0}}`), protocol.CodeBadFrame},

@@ -65,7 +65,7 @@ func (s *Server) Handshakes() []HandshakeRecord {
 func (s *Server) Frames() []FrameRecord {
 	s.obs.mu.Lock()
 	defer s.obs.mu.Unlock()
-	return slices.Clone(s.obs.frames)
+	return slices.Clone(s.obs.frames[max(0, len(s.obs.frames)-max(s.cfg.ObserveFrames, 0)):])
 }
 
 // ResetObservations forgets every recorded handshake and frame.
@@ -87,11 +87,14 @@ func (s *Server) SetAcceptThenClose(on bool) {
 
 // observeFrame records one received data frame on c.
 func (s *Server) observeFrame(c *conn, typ int, data []byte) {
+	if s.cfg.ObserveFrames < 0 {
+		return
+	}
 	keep := data[:min(len(data), maxObservedFrameBytes)]
 	r := FrameRecord{Time: time.Now(), Conn: c.id, Remote: c.remote, Path: c.path, Type: typ,
 		Data: slices.Clone(keep), Size: len(data)}
 	s.obs.mu.Lock()
-	s.obs.frames = append(s.obs.frames, r)
+	s.obs.frames = keepNewest(append(s.obs.frames, r), s.cfg.ObserveFrames)
 	s.obs.mu.Unlock()
 }
 

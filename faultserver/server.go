@@ -51,7 +51,7 @@ type Server struct {
 	sessions  map[string]*session
 	channels  map[string]*channel
 	producers map[string]*producer // v2 dedupe state, by Hello.Producer
-	heads     map[string]uint64    // head serial of freed channels
+	epoch     uint64               // the last channel epoch handed out (channel.go)
 	conns     map[*conn]struct{}
 	nextConn  uint64
 	rnd       *rand.Rand
@@ -79,7 +79,6 @@ func New(cfg Config) (*Server, error) {
 		events:    newEventLog(cfg.EventLogSize),
 		sessions:  make(map[string]*session),
 		producers: make(map[string]*producer),
-		heads:     make(map[string]uint64),
 		channels:  make(map[string]*channel),
 		conns:     make(map[*conn]struct{}),
 		stop:      make(chan struct{}),

@@ -15,14 +15,19 @@ const (
 
 // session is protocol state that outlives a connection. Guarded by Server.mu.
 type session struct {
-	id, token  string
-	clientID   string
-	readLimit  int64  // the client's read limit (v2 hello/resume); 0: none given
-	producer   string // Hello.Producer (v2); "" for none
-	acked      uint64 // highest publish seq accepted
-	subs       map[string]*subscription
-	conn       *conn     // nil while disconnected
-	detachedAt time.Time // when conn became nil
+	id, token string
+	clientID  string
+	readLimit int64  // the client's read limit (v2 hello/resume); 0: none given
+	producer  string // Hello.Producer (v2); "" for none
+	acked     uint64 // highest publish seq accepted
+	subs      map[string]*subscription
+	// inflight is the messages sent and not deliver_ack'd, summed over subs
+	// (bounded by Config.SessionWindow); windowBlocked says the pump stopped
+	// at that bound, so a deliver_ack pumps every subscription again.
+	inflight      uint64
+	windowBlocked bool
+	conn          *conn     // nil while disconnected
+	detachedAt    time.Time // when conn became nil
 }
 
 // subscription is a session's attachment to one channel.
@@ -38,6 +43,9 @@ type subscription struct {
 	// channel, which then continues the redelivery instead of replaying it
 	// again (a later attach, a gap repair, replays from its After).
 	resumed bool
+	// inflight is sent-delivered as last counted into session.inflight
+	// (session_window.go).
+	inflight uint64
 }
 
 func randomHex(n int) string {
@@ -116,6 +124,7 @@ func (s *Server) bindLocked(c *conn, ss *session) {
 	c.sess = ss
 	for _, sub := range ss.subs { // a new connection: stream from the last deliver_ack
 		sub.sent, sub.resumed = sub.delivered, true
+		ss.recount(sub)
 	}
 }
 
@@ -131,8 +140,7 @@ func (s *Server) unbindLocked(c *conn) {
 func (s *Server) channelLocked(name string) *channel {
 	ch := s.channels[name]
 	if ch == nil {
-		ch = newChannel(name, s.cfg.HistorySize, s.heads[name])
-		delete(s.heads, name)
+		ch = s.newChannelLocked(name)
 		s.channels[name] = ch
 	}
 	return ch

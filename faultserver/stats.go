@@ -34,9 +34,12 @@ type Stats struct {
 	// producers forgotten for MaxProducers before their DedupeTTL.
 	ProducerDuplicates uint64 `json:"producer_duplicates"`
 	ProducersEvicted   uint64 `json:"producers_evicted"`
-	ProtocolErrors     uint64 `json:"protocol_errors"`
-	EchoedFrames       uint64 `json:"echoed_frames"`
-	Restarts           uint64 `json:"restarts"`
+	// SessionWindowStalls counts the times a session's pump stopped at
+	// Config.SessionWindow (pending replay over all its channels).
+	SessionWindowStalls uint64 `json:"session_window_stalls"`
+	ProtocolErrors      uint64 `json:"protocol_errors"`
+	EchoedFrames        uint64 `json:"echoed_frames"`
+	Restarts            uint64 `json:"restarts"`
 	// EventsDropped counts events evicted from the bounded event log
 	// (Config.EventLogSize); they are always the oldest, IDs 1..EventsDropped.
 	EventsDropped uint64 `json:"events_dropped"`
@@ -53,6 +56,7 @@ type counters struct {
 	tooLargeSkipped, tooLargeRejected                atomic.Uint64
 	producerDuplicates, producersEvicted             atomic.Uint64
 	restarts                                         atomic.Uint64
+	sessionWindowStalls                              atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -62,29 +66,30 @@ func (s *Server) Stats() Stats {
 	s.mu.Unlock()
 	c := &s.count
 	return Stats{
-		Connections:        conns,
-		ConnectionsTotal:   c.connectionsTotal.Load(),
-		Sessions:           sessions,
-		SessionsTotal:      c.sessionsTotal.Load(),
-		Channels:           channels,
-		PublishesAccepted:  c.publishesAccepted.Load(),
-		DuplicatesDropped:  c.duplicatesDropped.Load(),
-		MessagesFannedOut:  c.fannedOut.Load(),
-		MessagesReplayed:   c.replayed.Load(),
-		HandshakesRejected: c.handshakesRejected.Load(),
-		HandshakesDelayed:  c.handshakesDelayed.Load(),
-		ConnectionsDropped: c.connectionsDropped.Load(),
-		ConnectionsClosed:  c.connectionsClosed.Load(),
-		LossyDropped:       c.lossyDropped.Load(),
-		LossySkipped:       c.lossySkipped.Load(),
-		TooLargeSkipped:    c.tooLargeSkipped.Load(),
-		TooLargeRejected:   c.tooLargeRejected.Load(),
-		ProducerDuplicates: c.producerDuplicates.Load(),
-		ProducersEvicted:   c.producersEvicted.Load(),
-		ProtocolErrors:     c.protocolErrors.Load(),
-		EchoedFrames:       c.echo.Load(),
-		Restarts:           c.restarts.Load(),
-		EventsDropped:      s.events.droppedCount(),
+		Connections:         conns,
+		ConnectionsTotal:    c.connectionsTotal.Load(),
+		Sessions:            sessions,
+		SessionsTotal:       c.sessionsTotal.Load(),
+		Channels:            channels,
+		PublishesAccepted:   c.publishesAccepted.Load(),
+		DuplicatesDropped:   c.duplicatesDropped.Load(),
+		MessagesFannedOut:   c.fannedOut.Load(),
+		MessagesReplayed:    c.replayed.Load(),
+		HandshakesRejected:  c.handshakesRejected.Load(),
+		HandshakesDelayed:   c.handshakesDelayed.Load(),
+		ConnectionsDropped:  c.connectionsDropped.Load(),
+		ConnectionsClosed:   c.connectionsClosed.Load(),
+		LossyDropped:        c.lossyDropped.Load(),
+		LossySkipped:        c.lossySkipped.Load(),
+		TooLargeSkipped:     c.tooLargeSkipped.Load(),
+		TooLargeRejected:    c.tooLargeRejected.Load(),
+		ProducerDuplicates:  c.producerDuplicates.Load(),
+		ProducersEvicted:    c.producersEvicted.Load(),
+		SessionWindowStalls: c.sessionWindowStalls.Load(),
+		ProtocolErrors:      c.protocolErrors.Load(),
+		EchoedFrames:        c.echo.Load(),
+		Restarts:            c.restarts.Load(),
+		EventsDropped:       s.events.droppedCount(),
 	}
 }
 

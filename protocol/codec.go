@@ -83,6 +83,9 @@ func EncodeVersion(v int, m Message) ([]byte, error) {
 	if err := Validate(m); err != nil {
 		return nil, err
 	}
+	if v < 3 {
+		m = downgradeV3(m)
+	}
 	if v < 2 {
 		var err error
 		if m, err = downgrade(m); err != nil {

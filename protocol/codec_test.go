@@ -65,7 +65,7 @@ func TestEncodeWireShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = `{"v":2,"type":"publish","body":{"seq":3,"channel":"a","data":"aGk="}}`
+	const want = `{"v":3,"type":"publish","body":{"seq":3,"channel":"a","data":"aGk="}}`
 	if string(frame) != want {
 		t.Errorf("Encode = %s, want %s", frame, want)
 	}
@@ -102,7 +102,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"envelope key wrong case", `{"V":1,"type":"ack","body":{"seq":1}}`, protocol.ErrMalformed, "", "V", protocol.CodeBadFrame},
 		{"duplicate envelope key", `{"v":1,"v":2,"type":"ack","body":{"seq":1}}`, protocol.ErrMalformed, "", "v", protocol.CodeBadFrame},
 		{"missing version", `{"type":"ack","body":{"seq":1}}`, protocol.ErrVersion, protocol.TypeAck, "v", protocol.CodeUnsupported},
-		{"wrong version", `{"v":3,"type":"ack","body":{"seq":1}}`, protocol.ErrVersion, protocol.TypeAck, "v", protocol.CodeUnsupported},
+		{"wrong version", `{"v":4,"type":"ack","body":{"seq":1}}`, protocol.ErrVersion, protocol.TypeAck, "v", protocol.CodeUnsupported},
 		{"version as string", `{"v":"1","type":"ack","body":{"seq":1}}`, protocol.ErrMalformed, "", "v", protocol.CodeBadFrame},
 		{"unknown type", `{"v":1,"type":"shout","body":{}}`, protocol.ErrUnknownType, "", "type", protocol.CodeUnsupported},
 		{"missing type", `{"v":1,"body":{}}`, protocol.ErrUnknownType, "", "type", protocol.CodeUnsupported},

@@ -3,11 +3,12 @@ package protocol
 // Version is the newest protocol version this package speaks; [Encode]
 // writes it. [Decode] accepts every version from [MinVersion] to Version and
 // rejects any other with [ErrVersion].
-const Version = 2
+const Version = 3
 
 // MinVersion is the oldest protocol version still accepted. A v1 peer keeps
 // working without the v2 features (limits, skipped, rejected, producer
-// dedupe); see [EncodeVersion] and docs/PROTOCOL.md.
+// dedupe), a v2 peer without the v3 ones (channel epochs, the session
+// window); see [EncodeVersion] and docs/PROTOCOL.md.
 const MinVersion = 1
 
 // Type names a message kind on the wire.
@@ -81,6 +82,9 @@ type Limits struct {
 	// DedupeTTLMS is how long the server remembers a producer's highest
 	// PSeq after its last activity: the dedupe horizon.
 	DedupeTTLMS int64 `json:"dedupe_ttl_ms"`
+	// SessionWindow (v3) is the most messages the server sends one session
+	// beyond its deliver_acks, summed over all its channels (0: no such cap).
+	SessionWindow int `json:"session_window,omitempty"`
 }
 
 // Resume asks to continue an existing session on a new connection.
@@ -114,6 +118,11 @@ type Attach struct {
 	Channel string `json:"channel"`
 	// After is the last serial the client delivered on this channel.
 	After uint64 `json:"after"`
+	// Epoch (v3) is the channel epoch After belongs to, from the client's
+	// last Attached (0: none known). If the server's channel has another
+	// epoch (it was freed and created again, restarting its serials), After
+	// means nothing there: the server replays from its oldest retained serial.
+	Epoch uint64 `json:"epoch,omitempty"`
 }
 
 // Attached confirms an Attach. Serial is the channel's current head serial.
@@ -124,6 +133,10 @@ type Attached struct {
 	Serial         uint64 `json:"serial"`
 	Oldest         uint64 `json:"oldest"`
 	ContinuityLost bool   `json:"continuity_lost"`
+	// Epoch (v3) identifies this incarnation of the channel: a channel the
+	// server freed and created again gets a new epoch and restarts its
+	// serials at 1, so serials compare only within one epoch. Never 0 at v3.
+	Epoch uint64 `json:"epoch,omitempty"`
 }
 
 // Detach unsubscribes the session from Channel.

@@ -16,10 +16,10 @@ const producer = "0123456789abcdef0123456789abcdef"
 
 var limits = protocol.Limits{MaxFrame: 1 << 20, History: 1024, Window: 4096, DeliverWindow: 256, MaxChannels: 1024, DedupeTTLMS: 600000}
 
-// TestDecodeFrameReportsVersion: v1 and v2 frames both decode, with their
-// version; v0 and v3 fail with ErrVersion and the code "unsupported".
+// TestDecodeFrameReportsVersion: v1, v2 and v3 frames all decode, with their
+// version; v0 and v4 fail with ErrVersion and the code "unsupported".
 func TestDecodeFrameReportsVersion(t *testing.T) {
-	for _, v := range []int{1, 2} {
+	for _, v := range []int{1, 2, 3} {
 		frame, err := protocol.EncodeVersion(v, protocol.Ack{Seq: 5})
 		if err != nil {
 			t.Fatal(err)
@@ -29,15 +29,15 @@ func TestDecodeFrameReportsVersion(t *testing.T) {
 			t.Errorf("DecodeFrame(%s) = %#v, %d, %v; want Ack{5}, %d", frame, m, got, err, v)
 		}
 	}
-	for _, frame := range []string{`{"v":3,"type":"ack","body":{"seq":1}}`, `{"v":0,"type":"ack","body":{"seq":1}}`} {
+	for _, frame := range []string{`{"v":4,"type":"ack","body":{"seq":1}}`, `{"v":0,"type":"ack","body":{"seq":1}}`} {
 		m, v, err := protocol.DecodeFrame([]byte(frame))
 		var pe *protocol.Error
 		if m != nil || v != 0 || !errors.Is(err, protocol.ErrVersion) || !errors.As(err, &pe) || pe.Code() != protocol.CodeUnsupported {
 			t.Errorf("DecodeFrame(%s) = %v, %d, %v; want ErrVersion, code unsupported", frame, m, v, err)
 		}
 	}
-	if _, err := protocol.EncodeVersion(3, protocol.Ack{}); !errors.Is(err, protocol.ErrVersion) {
-		t.Errorf("EncodeVersion(3) = %v, want ErrVersion", err)
+	if _, err := protocol.EncodeVersion(4, protocol.Ack{}); !errors.Is(err, protocol.ErrVersion) {
+		t.Errorf("EncodeVersion(4) = %v, want ErrVersion", err)
 	}
 }
 
@@ -152,5 +152,44 @@ func TestV2RoundTrip(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, m) {
 			t.Errorf("round trip %s = %#v, %v", frame, got, err)
 		}
+	}
+}
+
+// TestV3EpochsAndSessionWindow: at v3 attach/attached carry the channel
+// epoch and limits the session window; at v2 and v1 those keys are left
+// out (a strict v2 decoder rejects them), and a v2 peer's frame without
+// them still decodes at v3.
+func TestV3EpochsAndSessionWindow(t *testing.T) {
+	withWindow := limits
+	withWindow.SessionWindow = 4096
+	cases := []struct {
+		m      protocol.Message
+		v3, v2 string
+	}{
+		{protocol.Attach{Channel: "a", After: 7, Epoch: 42},
+			`{"v":3,"type":"attach","body":{"channel":"a","after":7,"epoch":42}}`,
+			`{"v":2,"type":"attach","body":{"channel":"a","after":7}}`},
+		{protocol.Attached{Channel: "a", Serial: 9, Oldest: 1, Epoch: 42},
+			`{"v":3,"type":"attached","body":{"channel":"a","serial":9,"oldest":1,"continuity_lost":false,"epoch":42}}`,
+			`{"v":2,"type":"attached","body":{"channel":"a","serial":9,"oldest":1,"continuity_lost":false}}`},
+		{protocol.Resumed{Session: "s", Acked: 1, Limits: withWindow},
+			`{"v":3,"type":"resumed","body":{"session":"s","acked":1,"limits":{"max_frame":1048576,"history":1024,"window":4096,"deliver_window":256,"max_channels":1024,"dedupe_ttl_ms":600000,"session_window":4096}}}`,
+			`{"v":2,"type":"resumed","body":{"session":"s","acked":1,"limits":{"max_frame":1048576,"history":1024,"window":4096,"deliver_window":256,"max_channels":1024,"dedupe_ttl_ms":600000}}}`},
+	}
+	for _, c := range cases {
+		for v, want := range map[int]string{3: c.v3, 2: c.v2} {
+			got, err := protocol.EncodeVersion(v, c.m)
+			if err != nil || string(got) != want {
+				t.Errorf("EncodeVersion(%d, %#v) = %s, %v; want %s", v, c.m, got, err, want)
+			}
+		}
+		m, v, err := protocol.DecodeFrame([]byte(c.v3))
+		if err != nil || v != 3 || !reflect.DeepEqual(m, c.m) {
+			t.Errorf("DecodeFrame(%s) = %#v, %d, %v; want %#v", c.v3, m, v, err, c.m)
+		}
+	}
+	bad := `{"v":3,"type":"welcome","body":{"session":"s","token":"t","heartbeat_ms":1,"resume_ttl_ms":1,"limits":{"max_frame":1,"history":1,"window":1,"deliver_window":1,"max_channels":1,"dedupe_ttl_ms":1,"session_window":-1}}}`
+	if _, err := protocol.Decode([]byte(bad)); !errors.Is(err, protocol.ErrInvalidField) {
+		t.Errorf("negative session_window: %v, want ErrInvalidField", err)
 	}
 }

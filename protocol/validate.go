@@ -120,6 +120,7 @@ func checkLimits(l Limits) problem {
 		check("limits.deliver_window", l.DeliverWindow >= 0, "must not be negative"),
 		check("limits.max_channels", l.MaxChannels >= 0, "must not be negative"),
 		check("limits.dedupe_ttl_ms", l.DedupeTTLMS >= 0, "must not be negative"),
+		check("limits.session_window", l.SessionWindow >= 0, "must not be negative"),
 	)
 }
 
