@@ -1,7 +1,6 @@
 package client
 
 import (
-	"github.com/gorilla/websocket"
 	"github.com/wschaos/wschaos/protocol"
 )
 
@@ -25,10 +24,8 @@ func (s *Session) pump() {
 		w, gen := s.conn, s.gen
 		var frames [][]byte
 		var pubs []*Publication
-		nAcks := 0
 		if w != nil {
 			frames = s.deliverAckFramesLocked()
-			nAcks = len(frames)
 			pubs = s.win.unsent(pumpBatch)
 			for i, p := range pubs {
 				pseq := p.id
@@ -53,37 +50,36 @@ func (s *Session) pump() {
 			}
 			continue
 		}
-		for i, frame := range frames {
-			s.wmu.Lock()
-			s.mu.Lock()
-			current := s.gen == gen && s.conn == w
-			s.mu.Unlock()
-			if !current { // a new generation began: these frames are stale
-				s.wmu.Unlock()
-				break
-			}
-			err := w.writeFrame(s.c.ctx, websocket.TextMessage, frame)
+		// One request to the writer per batch, coalesced into one syscall
+		// where the socket allows (conn.go writeBatch). wmu keeps open()
+		// from starting a new generation while the batch is on the wire.
+		s.wmu.Lock()
+		s.mu.Lock()
+		current := s.gen == gen && s.conn == w
+		s.mu.Unlock()
+		if !current { // a new generation began: these frames are stale
 			s.wmu.Unlock()
-			if err != nil {
-				s.mu.Lock()
-				if s.gen == gen {
-					s.conn = nil
-				}
-				s.mu.Unlock()
-				break
-			}
-			if i < nAcks {
-				continue
-			}
-			p := pubs[i-nAcks]
+			continue
+		}
+		err := w.writeFrames(s.c.ctx, frames)
+		s.wmu.Unlock()
+		if err != nil {
 			s.mu.Lock()
+			if s.gen == gen {
+				s.conn = nil
+			}
+			s.mu.Unlock()
+			continue
+		}
+		s.mu.Lock()
+		for _, p := range pubs {
 			if s.gen == gen && s.win.markSent(p) {
 				if p.markWritten() > 1 {
 					s.stats.Resent++
 				}
 			}
-			s.mu.Unlock()
 		}
+		s.mu.Unlock()
 	}
 }
 

@@ -117,8 +117,14 @@ func (s *Server) protocolErrorLocked(c *conn, code, msg string, reply bool) {
 	}
 }
 
-// sendLocked encodes m and queues it on c. Caller holds mu.
+// sendLocked encodes m and queues it on c. Caller holds mu. An ack is
+// queued unencoded and may be folded into an ack still queued (see
+// sendQueue.pushAck).
 func (s *Server) sendLocked(c *conn, m protocol.Message) {
+	if a, ok := m.(protocol.Ack); ok {
+		c.enqueueAck(a.Seq)
+		return
+	}
 	frame, err := protocol.EncodeVersion(c.version, m)
 	if err != nil { // a server bug: every message we build validates
 		s.log.Error("failed to encode", "type", m.MessageType(), "err", err)
