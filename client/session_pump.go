@@ -15,6 +15,12 @@ const pumpBatch = 64
 // the connection is dying; the pump idles until opened installs the next one.
 func (s *Session) pump() {
 	defer close(s.pumpEnd)
+	// Reused across batches: the writer is done with them when writeFrames
+	// returns, so a steady stream of publications encodes without allocating.
+	var buf []byte
+	var frames [][]byte
+	var pubs []*Publication
+	var ends []int
 	for {
 		s.mu.Lock()
 		if s.endErr != nil {
@@ -22,23 +28,29 @@ func (s *Session) pump() {
 			return
 		}
 		w, gen := s.conn, s.gen
-		var frames [][]byte
-		var pubs []*Publication
+		clear(pubs) // the reused slice must not keep acked publications alive
+		frames, pubs, ends, buf = frames[:0], pubs[:0], ends[:0], buf[:0]
 		if w != nil {
-			frames = s.deliverAckFramesLocked()
-			pubs = s.win.unsent(pumpBatch)
+			frames = append(frames, s.deliverAckFramesLocked()...)
+			pubs = s.win.unsentInto(pubs, pumpBatch)
 			for i, p := range pubs {
 				pseq := p.id
 				if s.cfg.noPSeq {
 					pseq = 0
 				}
-				frame, err := protocol.Encode(protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data, PSeq: pseq})
+				var err error
+				buf, err = protocol.AppendEncodeVersion(buf, protocol.Version, protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data, PSeq: pseq})
 				if err != nil { // Publish validated the channel, so this cannot happen; never write past it
 					s.log.Error("session: failed to encode a publication", "id", p.id, "err", err)
 					pubs = pubs[:i]
 					break
 				}
-				frames = append(frames, frame)
+				ends = append(ends, len(buf))
+			}
+			start := 0
+			for _, end := range ends { // after the appends: buf may have moved
+				frames = append(frames, buf[start:end:end])
+				start = end
 			}
 		}
 		s.mu.Unlock()

@@ -227,10 +227,13 @@ func (w *window) compact() {
 }
 
 // unsent returns up to max entries not yet written on the current connection.
-func (w *window) unsent(max int) []*Publication {
+func (w *window) unsent(max int) []*Publication { return w.unsentInto(nil, max) }
+
+// unsentInto is unsent appending to dst, so the pump can reuse one slice.
+func (w *window) unsentInto(dst []*Publication, max int) []*Publication {
 	l := w.live()
 	end := min(len(l), w.sent+max)
-	return append([]*Publication(nil), l[w.sent:end]...)
+	return append(dst, l[w.sent:end]...)
 }
 
 // markSent records that p, the first unsent entry, was written on the

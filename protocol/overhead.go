@@ -42,6 +42,9 @@ func PublishFrameLen(channel string, n int) int64 {
 // encodedLen is len(Encode(m)) (the empty payload's quotes included), or a
 // length past every limit when m does not encode (an invalid channel).
 func encodedLen(m Message) int {
+	if Validate(m) == nil && fastEncodable(Version, m) { // computed, not encoded: Publish checks every payload
+		return fastLen(Version, m)
+	}
 	b, err := Encode(m)
 	if err != nil {
 		return math.MaxInt32

@@ -1,0 +1,277 @@
+package protocol
+
+import (
+	"encoding/base64"
+	"strconv"
+)
+
+// The hot path: publish, ack, message and deliver_ack frames make up nearly
+// every frame of a busy session. They are encoded by appending bytes, and a
+// frame in exactly the form the encoder writes (the canonical form) is
+// decoded by matching that form. Any other frame, including every valid but
+// differently written one (spaces, another key order, escapes), goes through
+// the general strict decoder, so the fast path only changes speed: the
+// fuzz target FuzzCanonicalMatchesGeneral checks that both decoders agree
+// on every input the fast one accepts.
+
+// fastEncodable reports whether m at version v has a byte-exact appended
+// encoding (the same bytes encoding/json writes).
+func fastEncodable(v int, m Message) bool {
+	if v < 0 || v > 9 {
+		return false
+	}
+	switch m := m.(type) {
+	case Ack:
+		return true
+	case Publish:
+		return plainASCII(m.Channel)
+	case ChannelMessage:
+		return plainASCII(m.Channel)
+	case DeliverAck:
+		return plainASCII(m.Channel)
+	}
+	return false
+}
+
+// fastLen is the length appendFast writes; m must be fastEncodable.
+func fastLen(v int, m Message) int {
+	const env = len(`{"v":0,"type":"","body":{}}`)
+	switch m := m.(type) {
+	case Ack:
+		return env + len(TypeAck) + len(`"seq":`) + uintLen(m.Seq)
+	case Publish:
+		n := env + len(TypePublish) + len(`"seq":,"channel":"","data":`) + uintLen(m.Seq) + len(m.Channel) + dataLen(m.Data)
+		if m.PSeq != 0 {
+			n += len(`,"pseq":`) + uintLen(m.PSeq)
+		}
+		return n
+	case ChannelMessage:
+		return env + len(TypeMessage) + len(`"channel":"","serial":,"data":`) + len(m.Channel) + uintLen(m.Serial) + dataLen(m.Data)
+	case DeliverAck:
+		return env + len(TypeDeliverAck) + len(`"channel":"","serial":`) + len(m.Channel) + uintLen(m.Serial)
+	}
+	return 0
+}
+
+// appendFast appends the frame for m at version v; m must be fastEncodable,
+// validated and, at v1, downgraded.
+func appendFast(dst []byte, v int, m Message) []byte {
+	dst = append(dst, `{"v":`...)
+	dst = append(dst, byte('0'+v))
+	dst = append(dst, `,"type":"`...)
+	dst = append(dst, m.MessageType()...)
+	dst = append(dst, `","body":{`...)
+	switch m := m.(type) {
+	case Ack:
+		dst = append(dst, `"seq":`...)
+		dst = strconv.AppendUint(dst, m.Seq, 10)
+	case Publish:
+		dst = append(dst, `"seq":`...)
+		dst = strconv.AppendUint(dst, m.Seq, 10)
+		dst = append(dst, `,"channel":"`...)
+		dst = append(dst, m.Channel...)
+		dst = append(dst, `","data":`...)
+		dst = appendData(dst, m.Data)
+		if m.PSeq != 0 {
+			dst = append(dst, `,"pseq":`...)
+			dst = strconv.AppendUint(dst, m.PSeq, 10)
+		}
+	case ChannelMessage:
+		dst = append(dst, `"channel":"`...)
+		dst = append(dst, m.Channel...)
+		dst = append(dst, `","serial":`...)
+		dst = strconv.AppendUint(dst, m.Serial, 10)
+		dst = append(dst, `,"data":`...)
+		dst = appendData(dst, m.Data)
+	case DeliverAck:
+		dst = append(dst, `"channel":"`...)
+		dst = append(dst, m.Channel...)
+		dst = append(dst, `","serial":`...)
+		dst = strconv.AppendUint(dst, m.Serial, 10)
+	}
+	return append(dst, "}}"...)
+}
+
+// plainASCII: printable ASCII that encoding/json writes unescaped (it
+// escapes quotes, backslashes and, for HTML safety, < > &).
+func plainASCII(s string) bool {
+	for i := range len(s) {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+func uintLen(n uint64) int {
+	l := 1
+	for n >= 10 {
+		n /= 10
+		l++
+	}
+	return l
+}
+
+// dataLen is the length of a []byte value as encoding/json writes it.
+func dataLen(b []byte) int {
+	if b == nil {
+		return len("null")
+	}
+	return 2 + base64.StdEncoding.EncodedLen(len(b))
+}
+
+func appendData(dst, b []byte) []byte {
+	if b == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '"')
+	dst = base64.StdEncoding.AppendEncode(dst, b)
+	return append(dst, '"')
+}
+
+// canon matches a frame against the canonical form, left to right.
+type canon struct {
+	b  []byte
+	i  int
+	ok bool
+}
+
+func (c *canon) lit(s string) {
+	if c.ok && len(c.b)-c.i >= len(s) && string(c.b[c.i:c.i+len(s)]) == s {
+		c.i += len(s)
+		return
+	}
+	c.ok = false
+}
+
+// peek reports whether s comes next, without consuming it.
+func (c *canon) peek(s string) bool {
+	return c.ok && len(c.b)-c.i >= len(s) && string(c.b[c.i:c.i+len(s)]) == s
+}
+
+// uint reads a JSON integer of at most 19 digits (no overflow), no leading zero.
+func (c *canon) uint() uint64 {
+	if !c.ok {
+		return 0
+	}
+	start := c.i
+	var n uint64
+	for c.i < len(c.b) && c.b[c.i] >= '0' && c.b[c.i] <= '9' && c.i-start < 19 {
+		n = n*10 + uint64(c.b[c.i]-'0')
+		c.i++
+	}
+	digits := c.i - start
+	if digits == 0 || (digits > 1 && c.b[start] == '0') || (c.i < len(c.b) && c.b[c.i] >= '0' && c.b[c.i] <= '9') {
+		c.ok = false
+	}
+	return n
+}
+
+// str reads a string of printable ASCII without quotes or backslashes: a
+// JSON string that needs no unescaping. It returns the raw bytes.
+func (c *canon) str() []byte {
+	c.lit(`"`)
+	if !c.ok {
+		return nil
+	}
+	start := c.i
+	for c.i < len(c.b) {
+		ch := c.b[c.i]
+		if ch == '"' {
+			s := c.b[start:c.i]
+			c.i++
+			return s
+		}
+		if ch < 0x20 || ch > 0x7e || ch == '\\' {
+			break
+		}
+		c.i++
+	}
+	c.ok = false
+	return nil
+}
+
+// data reads a []byte value: null, or a string of base64 alphabet bytes.
+func (c *canon) data() []byte {
+	if c.peek("null") {
+		c.i += len("null")
+		return nil
+	}
+	s := c.str()
+	if !c.ok {
+		return nil
+	}
+	for _, ch := range s {
+		if !('A' <= ch && ch <= 'Z' || 'a' <= ch && ch <= 'z' || '0' <= ch && ch <= '9' || ch == '+' || ch == '/' || ch == '=') {
+			c.ok = false
+			return nil
+		}
+	}
+	// As encoding/json decodes []byte (a non-nil slice for "").
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
+	n, err := base64.StdEncoding.Decode(out, s)
+	if err != nil {
+		c.ok = false
+		return nil
+	}
+	return out[:n]
+}
+
+// decodeCanonical decodes a hot-path frame in canonical form. ok is false
+// for anything else (the caller then runs the general decoder); the message
+// is not validated yet.
+func decodeCanonical(frame []byte) (m Message, v int, ok bool) {
+	c := canon{b: frame, ok: true}
+	c.lit(`{"v":`)
+	if !c.ok || c.i >= len(frame) {
+		return nil, 0, false
+	}
+	v = int(frame[c.i] - '0')
+	if v < MinVersion || v > Version {
+		return nil, 0, false
+	}
+	c.i++
+	c.lit(`,"type":"`)
+	switch {
+	case c.peek(`ack","body":{`):
+		c.lit(`ack","body":{"seq":`)
+		m = Ack{Seq: c.uint()}
+	case c.peek(`publish","body":{`):
+		c.lit(`publish","body":{"seq":`)
+		var p Publish
+		p.Seq = c.uint()
+		c.lit(`,"channel":`)
+		p.Channel = string(c.str())
+		c.lit(`,"data":`)
+		p.Data = c.data()
+		if c.peek(`,"pseq":`) {
+			c.lit(`,"pseq":`)
+			p.PSeq = c.uint()
+		}
+		m = p
+	case c.peek(`message","body":{`):
+		c.lit(`message","body":{"channel":`)
+		var cm ChannelMessage
+		cm.Channel = string(c.str())
+		c.lit(`,"serial":`)
+		cm.Serial = c.uint()
+		c.lit(`,"data":`)
+		cm.Data = c.data()
+		m = cm
+	case c.peek(`deliver_ack","body":{`):
+		c.lit(`deliver_ack","body":{"channel":`)
+		var d DeliverAck
+		d.Channel = string(c.str())
+		c.lit(`,"serial":`)
+		d.Serial = c.uint()
+		m = d
+	default:
+		return nil, 0, false
+	}
+	c.lit("}}")
+	if !c.ok || c.i != len(frame) {
+		return nil, 0, false
+	}
+	return m, v, true
+}
