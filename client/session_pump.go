@@ -39,7 +39,7 @@ func (s *Session) pump() {
 					pseq = 0
 				}
 				var err error
-				buf, err = protocol.AppendEncodeVersion(buf, protocol.Version, protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data, PSeq: pseq})
+				buf, err = protocol.AppendPublish(buf, protocol.Version, protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data, PSeq: pseq})
 				if err != nil { // Publish validated the channel, so this cannot happen; never write past it
 					s.log.Error("session: failed to encode a publication", "id", p.id, "err", err)
 					pubs = pubs[:i]

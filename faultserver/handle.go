@@ -1,6 +1,7 @@
 package faultserver
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,11 +25,12 @@ func (s *Server) serveSession(w http.ResponseWriter, r *http.Request) {
 	}
 	var err error
 	defer func() { s.finish(c, err) }()
+	var buf bytes.Buffer // reused: nothing keeps a frame past handleFrame (decoding copies)
 	for {
 		var typ int
 		var data []byte
 		c.extendRead()
-		typ, data, err = ws.ReadMessage()
+		typ, data, err = readFrame(ws, &buf)
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				// gorilla already sent close 1009; only record it.
@@ -43,6 +45,22 @@ func (s *Server) serveSession(w http.ResponseWriter, r *http.Request) {
 		}
 		s.handleFrame(c, typ, data)
 	}
+}
+
+// readFrame reads the next data frame into buf, which it reuses.
+func readFrame(ws *websocket.Conn, buf *bytes.Buffer) (int, []byte, error) {
+	typ, r, err := ws.NextReader()
+	if err != nil {
+		return typ, nil, err
+	}
+	if buf.Cap() > 1<<20 { // do not pin one huge frame's buffer for the connection's life
+		*buf = bytes.Buffer{}
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return typ, nil, err
+	}
+	return typ, buf.Bytes(), nil
 }
 
 // handleFrame decodes and dispatches one frame. Bad frames get an error
@@ -283,7 +301,7 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 	s.count.publishesAccepted.Add(1)
 	ch := s.channelLocked(m.Channel)
 	// Stored at v1, which every peer reads (the body is the same in v2).
-	frame, err := protocol.EncodeVersion(protocol.MinVersion, protocol.ChannelMessage{Channel: m.Channel, Serial: ch.head + 1, Data: m.Data})
+	frame, err := protocol.EncodeMessage(protocol.MinVersion, protocol.ChannelMessage{Channel: m.Channel, Serial: ch.head + 1, Data: m.Data})
 	if err != nil {
 		s.log.Error("failed to encode message", "err", err)
 		return

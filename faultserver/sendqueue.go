@@ -106,7 +106,7 @@ func (q *sendQueue) pop() (outFrame, bool) {
 	}
 	f := q.frames[q.head]
 	q.frames[q.head] = outFrame{} // let the frame be collected
-	if q.ackAt == q.head { // on its way out: too late to advance
+	if q.ackAt == q.head {        // on its way out: too late to advance
 		q.ackAt = -1
 	}
 	q.head++

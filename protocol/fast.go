@@ -3,6 +3,7 @@ package protocol
 import (
 	"encoding/base64"
 	"strconv"
+	"sync/atomic"
 )
 
 // The hot path: publish, ack, message and deliver_ack frames make up nearly
@@ -35,60 +36,115 @@ func fastEncodable(v int, m Message) bool {
 
 // fastLen is the length appendFast writes; m must be fastEncodable.
 func fastLen(v int, m Message) int {
-	const env = len(`{"v":0,"type":"","body":{}}`)
 	switch m := m.(type) {
 	case Ack:
-		return env + len(TypeAck) + len(`"seq":`) + uintLen(m.Seq)
+		return envLen + len(TypeAck) + len(`"seq":`) + uintLen(m.Seq)
 	case Publish:
-		n := env + len(TypePublish) + len(`"seq":,"channel":"","data":`) + uintLen(m.Seq) + len(m.Channel) + dataLen(m.Data)
-		if m.PSeq != 0 {
-			n += len(`,"pseq":`) + uintLen(m.PSeq)
-		}
-		return n
+		return publishLen(m)
 	case ChannelMessage:
-		return env + len(TypeMessage) + len(`"channel":"","serial":,"data":`) + len(m.Channel) + uintLen(m.Serial) + dataLen(m.Data)
+		return messageLen(m)
 	case DeliverAck:
-		return env + len(TypeDeliverAck) + len(`"channel":"","serial":`) + len(m.Channel) + uintLen(m.Serial)
+		return envLen + len(TypeDeliverAck) + len(`"channel":"","serial":`) + len(m.Channel) + uintLen(m.Serial)
 	}
 	return 0
+}
+
+const envLen = len(`{"v":0,"type":"","body":{}}`)
+
+func publishLen(p Publish) int {
+	n := envLen + len(TypePublish) + len(`"seq":,"channel":"","data":`) + uintLen(p.Seq) + len(p.Channel) + dataLen(p.Data)
+	if p.PSeq != 0 {
+		n += len(`,"pseq":`) + uintLen(p.PSeq)
+	}
+	return n
+}
+
+func messageLen(m ChannelMessage) int {
+	return envLen + len(TypeMessage) + len(`"channel":"","serial":,"data":`) + len(m.Channel) + uintLen(m.Serial) + dataLen(m.Data)
+}
+
+// fastChannel: a channel Validate accepts and the fast encoder can write.
+func fastChannel(ch string) bool {
+	return len(ch) >= 1 && len(ch) <= MaxChannelBytes && plainASCII(ch)
+}
+
+// AppendPublish appends the frame for p at version v to dst: the same bytes
+// as [AppendEncodeVersion], without boxing p in an interface (the
+// publisher's hot path allocates nothing when dst has room).
+func AppendPublish(dst []byte, v int, p Publish) ([]byte, error) {
+	if v < MinVersion || v > Version || p.Seq == 0 || !fastChannel(p.Channel) {
+		return AppendEncodeVersion(dst, v, p)
+	}
+	if v < 2 {
+		p.PSeq = 0
+	}
+	if dst == nil {
+		dst = make([]byte, 0, publishLen(p))
+	}
+	return appendPublish(appendEnvelope(dst, v, TypePublish), p), nil
+}
+
+// EncodeMessage is [EncodeVersion] for a channel message, without boxing it:
+// one allocation, the frame.
+func EncodeMessage(v int, m ChannelMessage) ([]byte, error) {
+	if v < MinVersion || v > Version || m.Serial == 0 || !fastChannel(m.Channel) {
+		return EncodeVersion(v, m)
+	}
+	return appendMessage(appendEnvelope(make([]byte, 0, messageLen(m)), v, TypeMessage), m), nil
 }
 
 // appendFast appends the frame for m at version v; m must be fastEncodable,
 // validated and, at v1, downgraded.
 func appendFast(dst []byte, v int, m Message) []byte {
-	dst = append(dst, `{"v":`...)
-	dst = append(dst, byte('0'+v))
-	dst = append(dst, `,"type":"`...)
-	dst = append(dst, m.MessageType()...)
-	dst = append(dst, `","body":{`...)
+	dst = appendEnvelope(dst, v, m.MessageType())
 	switch m := m.(type) {
 	case Ack:
 		dst = append(dst, `"seq":`...)
 		dst = strconv.AppendUint(dst, m.Seq, 10)
+		return append(dst, "}}"...)
 	case Publish:
-		dst = append(dst, `"seq":`...)
-		dst = strconv.AppendUint(dst, m.Seq, 10)
-		dst = append(dst, `,"channel":"`...)
-		dst = append(dst, m.Channel...)
-		dst = append(dst, `","data":`...)
-		dst = appendData(dst, m.Data)
-		if m.PSeq != 0 {
-			dst = append(dst, `,"pseq":`...)
-			dst = strconv.AppendUint(dst, m.PSeq, 10)
-		}
+		return appendPublish(dst, m)
 	case ChannelMessage:
-		dst = append(dst, `"channel":"`...)
-		dst = append(dst, m.Channel...)
-		dst = append(dst, `","serial":`...)
-		dst = strconv.AppendUint(dst, m.Serial, 10)
-		dst = append(dst, `,"data":`...)
-		dst = appendData(dst, m.Data)
+		return appendMessage(dst, m)
 	case DeliverAck:
 		dst = append(dst, `"channel":"`...)
 		dst = append(dst, m.Channel...)
 		dst = append(dst, `","serial":`...)
 		dst = strconv.AppendUint(dst, m.Serial, 10)
+		return append(dst, "}}"...)
 	}
+	return dst
+}
+
+func appendEnvelope(dst []byte, v int, t Type) []byte {
+	dst = append(dst, `{"v":`...)
+	dst = append(dst, byte('0'+v))
+	dst = append(dst, `,"type":"`...)
+	dst = append(dst, t...)
+	return append(dst, `","body":{`...)
+}
+
+func appendPublish(dst []byte, m Publish) []byte {
+	dst = append(dst, `"seq":`...)
+	dst = strconv.AppendUint(dst, m.Seq, 10)
+	dst = append(dst, `,"channel":"`...)
+	dst = append(dst, m.Channel...)
+	dst = append(dst, `","data":`...)
+	dst = appendData(dst, m.Data)
+	if m.PSeq != 0 {
+		dst = append(dst, `,"pseq":`...)
+		dst = strconv.AppendUint(dst, m.PSeq, 10)
+	}
+	return append(dst, "}}"...)
+}
+
+func appendMessage(dst []byte, m ChannelMessage) []byte {
+	dst = append(dst, `"channel":"`...)
+	dst = append(dst, m.Channel...)
+	dst = append(dst, `","serial":`...)
+	dst = strconv.AppendUint(dst, m.Serial, 10)
+	dst = append(dst, `,"data":`...)
+	dst = appendData(dst, m.Data)
 	return append(dst, "}}"...)
 }
 
@@ -242,7 +298,7 @@ func decodeCanonical(frame []byte) (m Message, v int, ok bool) {
 		var p Publish
 		p.Seq = c.uint()
 		c.lit(`,"channel":`)
-		p.Channel = string(c.str())
+		p.Channel = intern(c.str())
 		c.lit(`,"data":`)
 		p.Data = c.data()
 		if c.peek(`,"pseq":`) {
@@ -253,7 +309,7 @@ func decodeCanonical(frame []byte) (m Message, v int, ok bool) {
 	case c.peek(`message","body":{`):
 		c.lit(`message","body":{"channel":`)
 		var cm ChannelMessage
-		cm.Channel = string(c.str())
+		cm.Channel = intern(c.str())
 		c.lit(`,"serial":`)
 		cm.Serial = c.uint()
 		c.lit(`,"data":`)
@@ -262,7 +318,7 @@ func decodeCanonical(frame []byte) (m Message, v int, ok bool) {
 	case c.peek(`deliver_ack","body":{`):
 		c.lit(`deliver_ack","body":{"channel":`)
 		var d DeliverAck
-		d.Channel = string(c.str())
+		d.Channel = intern(c.str())
 		c.lit(`,"serial":`)
 		d.Serial = c.uint()
 		m = d
@@ -274,4 +330,30 @@ func decodeCanonical(frame []byte) (m Message, v int, ok bool) {
 		return nil, 0, false
 	}
 	return m, v, true
+}
+
+// internSlots caches channel names recently decoded, so the frames of a busy
+// channel decode without allocating its name each time. Entries are
+// immutable strings behind atomic pointers: safe for concurrent decoders,
+// and a collision only costs an allocation.
+var internSlots [1024]atomic.Pointer[string]
+
+// maxInterned bounds the names cached (longer ones are rare and allocate).
+const maxInterned = 64
+
+func intern(b []byte) string {
+	if len(b) > maxInterned {
+		return string(b)
+	}
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &internSlots[h%uint32(len(internSlots))]
+	if p := slot.Load(); p != nil && *p == string(b) {
+		return *p
+	}
+	s := string(b)
+	slot.Store(&s)
+	return s
 }

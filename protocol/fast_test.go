@@ -61,6 +61,29 @@ func FuzzAppendEncodeMatchesJSON(f *testing.F) {
 				}
 			}
 		}
+		// The unboxed entry points write the same frames (or errors).
+		for v := MinVersion - 1; v <= Version+1; v++ {
+			p := Publish{Seq: n, Channel: ch, Data: data, PSeq: n >> 3}
+			want, wantErr := EncodeVersion(v, p)
+			got, err := AppendPublish([]byte("x"), v, p)
+			if (err == nil) != (wantErr == nil) || (err == nil && !bytes.Equal(got, append([]byte("x"), want...))) {
+				t.Fatalf("AppendPublish v%d %#v: %q %v, EncodeVersion: %q %v", v, p, got, err, want, wantErr)
+			}
+			cm := ChannelMessage{Channel: ch, Serial: n, Data: data}
+			want, wantErr = EncodeVersion(v, cm)
+			got, err = EncodeMessage(v, cm)
+			if (err == nil) != (wantErr == nil) || !bytes.Equal(got, want) {
+				t.Fatalf("EncodeMessage v%d %#v: %q %v, EncodeVersion: %q %v", v, cm, got, err, want, wantErr)
+			}
+		}
+		// Overheads are computed for plain channels; they must equal the
+		// encoded length.
+		if got, want := MessageOverhead(ch), encodedLen(ChannelMessage{Channel: ch, Serial: 1<<64 - 1, Data: []byte{}}); got != want {
+			t.Fatalf("MessageOverhead(%q) = %d, encoded %d", ch, got, want)
+		}
+		if got, want := PublishOverhead(ch), encodedLen(Publish{Seq: 1<<64 - 1, Channel: ch, Data: []byte{}, PSeq: 1<<64 - 1}); got != want {
+			t.Fatalf("PublishOverhead(%q) = %d, encoded %d", ch, got, want)
+		}
 	})
 }
 

@@ -18,12 +18,18 @@ import (
 // MessageOverhead is the length of a v2 message frame on channel with an
 // empty payload and the longest serial.
 func MessageOverhead(channel string) int {
+	if fastChannel(channel) { // computed without encoding: Publish checks every payload
+		return messageLen(ChannelMessage{Channel: channel, Serial: math.MaxUint64, Data: []byte{}})
+	}
 	return encodedLen(ChannelMessage{Channel: channel, Serial: math.MaxUint64, Data: []byte{}})
 }
 
 // PublishOverhead is the length of a v2 publish frame on channel with an
 // empty payload and the longest seq and pseq.
 func PublishOverhead(channel string) int {
+	if fastChannel(channel) {
+		return publishLen(Publish{Seq: math.MaxUint64, Channel: channel, Data: []byte{}, PSeq: math.MaxUint64})
+	}
 	return encodedLen(Publish{Seq: math.MaxUint64, Channel: channel, Data: []byte{}, PSeq: math.MaxUint64})
 }
 
@@ -42,9 +48,6 @@ func PublishFrameLen(channel string, n int) int64 {
 // encodedLen is len(Encode(m)) (the empty payload's quotes included), or a
 // length past every limit when m does not encode (an invalid channel).
 func encodedLen(m Message) int {
-	if Validate(m) == nil && fastEncodable(Version, m) { // computed, not encoded: Publish checks every payload
-		return fastLen(Version, m)
-	}
 	b, err := Encode(m)
 	if err != nil {
 		return math.MaxInt32
