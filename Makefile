@@ -46,6 +46,7 @@ bench: ## benchmarks, each against a raw gorilla/websocket baseline in the same 
 fuzz: ## fuzz the decoders and parsers, FUZZTIME each
 	$(GO) test ./protocol -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./protocol -run '^$$' -fuzz '^FuzzFastPathMatchesJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./protocol -run '^$$' -fuzz '^FuzzAppendEncodeMatchesJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/scenario -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./harness/fault -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/slo -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
