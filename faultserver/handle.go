@@ -275,12 +275,12 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 	case m.Seq <= ss.acked:
 		s.count.duplicatesDropped.Add(1)
 		s.emit(Event{Kind: EventDuplicate, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq})
-		s.sendLocked(c, protocol.Ack{Seq: ss.acked})
+		c.enqueueAck(ss.acked)
 		return
 	case m.Seq > ss.acked+1:
 		s.protocolErrorLocked(c, protocol.CodeBadFrame,
 			fmt.Sprintf("publish seq %d out of order: expected %d", m.Seq, ss.acked+1), true)
-		s.sendLocked(c, protocol.Ack{Seq: ss.acked}) // tells the client where to resend from
+		c.enqueueAck(ss.acked) // tells the client where to resend from
 		return
 	}
 	ss.acked = m.Seq
@@ -288,16 +288,16 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 		s.count.producerDuplicates.Add(1)
 		s.emit(Event{Kind: EventDuplicate, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq,
 			Detail: fmt.Sprintf("producer %s pseq %d already accepted", ss.producer, m.PSeq)})
-		s.sendLocked(c, protocol.Ack{Seq: m.Seq})
+		c.enqueueAck(m.Seq)
 		return
 	}
 	if s.faults.lossy.dropLocked(m.Channel) {
 		s.count.lossyDropped.Add(1)
 		s.emit(Event{Kind: EventLossyDrop, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq})
-		s.sendLocked(c, protocol.Ack{Seq: m.Seq})
+		c.enqueueAck(m.Seq)
 		return
 	}
-	s.sendLocked(c, protocol.Ack{Seq: m.Seq})
+	c.enqueueAck(m.Seq)
 	s.count.publishesAccepted.Add(1)
 	ch := s.channelLocked(m.Channel)
 	// Stored at v1, which every peer reads (the body is the same in v2).
