@@ -43,7 +43,7 @@ func TestWriteFramesOneSyscall(t *testing.T) {
 	k := &sink{}
 	srv := startServer(t, "127.0.0.1:0", k.handle)
 	var sw socketWrites
-	var batched, single int64
+	var batched, single atomic.Int64 // set on the supervisor goroutine
 	frames := make([][]byte, 20)
 	for i := range frames {
 		frames[i] = fmt.Appendf(nil, "frame-%02d", i)
@@ -59,16 +59,17 @@ func TestWriteFramesOneSyscall(t *testing.T) {
 				return err
 			}
 		}
-		batched, single = n1-n0, sw.n.Load()-n1
+		batched.Store(n1 - n0)
+		single.Store(sw.n.Load() - n1)
 		return nil
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = c.Close(context.Background()) }()
-	eventually(t, 5*time.Second, "40 frames at the server", func() bool { return len(k.got()) == 40 })
-	if batched != 1 || single != 20 {
-		t.Fatalf("socket writes: batch of 20 took %d (want 1), 20 single frames took %d (want 20)", batched, single)
+	eventually(t, 5*time.Second, "40 frames at the server", func() bool { return len(k.got()) == 40 && single.Load() != 0 })
+	if b, s := batched.Load(), single.Load(); b != 1 || s != 20 {
+		t.Fatalf("socket writes: batch of 20 took %d (want 1), 20 single frames took %d (want 20)", b, s)
 	}
 	got := k.got()
 	for i := range 40 {
