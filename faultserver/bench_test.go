@@ -21,7 +21,11 @@ const benchSubs = 4
 // benchSubs attached subscribers. deliveries/s counts frames received by
 // subscribers.
 func BenchmarkFanOut(b *testing.B) {
-	s := start(b, Config{SendQueue: 1 << 20, EventLogSize: 100})
+	// History holds every message: acks come before fan-out, so the
+	// publisher may run ahead of a slow subscriber by more than the default
+	// 1024, and a message that fell out of history never arrives (the
+	// benchmark would wait for it forever).
+	s := start(b, Config{SendQueue: 1 << 20, EventLogSize: 100, HistorySize: max(b.N+1, 1024)})
 	pub := mustDial(b, s.SessionURL())
 	sendMsg(b, pub, protocol.Hello{})
 	readN(b, pub, 1)
@@ -158,6 +162,7 @@ func runFanOut(b *testing.B, subs []*websocket.Conn, credit bool, publish func(i
 		go func() {
 			defer wg.Done()
 			for i := range b.N {
+				_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second)) // a lost message fails, not hangs
 				if _, _, err := ws.ReadMessage(); err != nil {
 					b.Error(err)
 					return
