@@ -39,9 +39,8 @@ type liveConn struct {
 	// cork, when the dialer wrapped the socket, coalesces a batch of frames
 	// into one write (nil: one syscall per frame, as gorilla does).
 	cork *cork.Conn
-	// done is reused by writeFrames: one request is in flight at a time
-	// per caller holding the session's write lock, so a pooled channel
-	// saves an allocation per batch.
+	// donePool holds writeFrames' reply channels (chan error, 1-buffered),
+	// so a steady stream of batches allocates none.
 	donePool sync.Pool
 }
 
