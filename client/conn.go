@@ -9,12 +9,16 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/wschaos/wschaos/internal/cork"
 )
 
 // frameWriter writes one frame directly on a live connection (through its
 // writer goroutine), bypassing the queue. Used by the open hook and Resubscribe.
 type frameWriter interface {
 	writeFrame(ctx context.Context, msgType int, data []byte) error
+	// writeFrames writes text frames in order, coalesced into as few
+	// syscalls as the connection allows; nil only if all were written.
+	writeFrames(ctx context.Context, frames [][]byte) error
 	// connCtx ends when the connection does.
 	connCtx() context.Context
 	// abort ends the connection with cause; the supervisor then reconnects.
@@ -32,12 +36,19 @@ type liveConn struct {
 	direct chan directReq
 	flush  chan struct{} // closed by the supervisor: start draining the queue
 	wg     sync.WaitGroup
+	// cork, when the dialer wrapped the socket, coalesces a batch of frames
+	// into one write (nil: one syscall per frame, as gorilla does).
+	cork *cork.Conn
+	// donePool holds writeFrames' reply channels (chan error, 1-buffered),
+	// so a steady stream of batches allocates none.
+	donePool sync.Pool
 }
 
 type directReq struct {
 	ctx     context.Context
 	msgType int
 	data    []byte
+	frames  [][]byte   // text frames written as one batch, if non-nil
 	done    chan error // 1-buffered
 }
 
@@ -51,6 +62,7 @@ func (c *Client) startConn(ws *websocket.Conn) *liveConn {
 	ctx, cancel := context.WithCancelCause(c.ctx)
 	lc := &liveConn{c: c, ws: ws, ctx: ctx, cancel: cancel,
 		direct: make(chan directReq), flush: make(chan struct{})}
+	lc.cork, _ = ws.NetConn().(*cork.Conn)
 	ws.SetReadLimit(c.cfg.ReadLimit)
 	if c.cfg.PingInterval > 0 {
 		lc.extendRead()
@@ -142,7 +154,12 @@ func (lc *liveConn) writeLoop() {
 				r.done <- fmt.Errorf("client: failed to write: %w", err)
 				continue
 			}
-			err := lc.write(r.msgType, r.data)
+			var err error
+			if r.frames != nil {
+				err = lc.writeBatch(r.frames)
+			} else {
+				err = lc.write(r.msgType, r.data)
+			}
 			r.done <- err
 			if err != nil {
 				lc.cancel(err)
@@ -203,6 +220,30 @@ func (lc *liveConn) write(msgType int, data []byte) error {
 	return nil
 }
 
+// writeBatch writes frames as text messages, corked into one syscall when
+// the socket allows. A frame counts as written only once the flush succeeded.
+func (lc *liveConn) writeBatch(frames [][]byte) error {
+	if lc.cork == nil || len(frames) == 1 {
+		for _, f := range frames {
+			if err := lc.write(websocket.TextMessage, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	lc.cork.Cork()
+	for _, f := range frames {
+		if err := lc.write(websocket.TextMessage, f); err != nil {
+			_ = lc.cork.Flush(time.Now().Add(lc.c.cfg.WriteTimeout))
+			return err
+		}
+	}
+	if err := lc.cork.Flush(time.Now().Add(lc.c.cfg.WriteTimeout)); err != nil {
+		return fmt.Errorf("client: failed to write: %w", err)
+	}
+	return nil
+}
+
 func (lc *liveConn) ping() error {
 	if err := lc.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(lc.c.cfg.WriteTimeout)); err != nil {
 		return fmt.Errorf("client: failed to ping: %w", err)
@@ -224,6 +265,30 @@ func (lc *liveConn) writeFrame(ctx context.Context, msgType int, data []byte) er
 		return fmt.Errorf("client: failed to write: connection lost: %w", context.Cause(lc.ctx))
 	}
 	return <-r.done // the writer always answers a request it took
+}
+
+// writeFrames implements frameWriter.
+func (lc *liveConn) writeFrames(ctx context.Context, frames [][]byte) error {
+	if len(frames) == 0 {
+		return nil
+	}
+	done, _ := lc.donePool.Get().(chan error)
+	if done == nil {
+		done = make(chan error, 1)
+	}
+	r := directReq{ctx: ctx, msgType: websocket.TextMessage, frames: frames, done: done}
+	select {
+	case lc.direct <- r:
+	case <-ctx.Done():
+		lc.donePool.Put(done)
+		return fmt.Errorf("client: failed to write: %w", ctx.Err())
+	case <-lc.ctx.Done():
+		lc.donePool.Put(done)
+		return fmt.Errorf("client: failed to write: connection lost: %w", context.Cause(lc.ctx))
+	}
+	err := <-done // the writer always answers a request it took
+	lc.donePool.Put(done)
+	return err
 }
 
 func (lc *liveConn) connCtx() context.Context { return lc.ctx }

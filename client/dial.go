@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/wschaos/wschaos/internal/cork"
 )
 
 func validateURL(raw string) error {
@@ -42,6 +44,16 @@ func buildDialer(cfg Config) *websocket.Dialer {
 		d.Subprotocols = cfg.Subprotocols
 	}
 	d.HandshakeTimeout = cfg.HandshakeTimeout
+	// The socket is wrapped so the writer can coalesce a batch of frames
+	// into one syscall (internal/cork); the bytes on the wire are the same.
+	if d.NetDialContext == nil && d.NetDial != nil {
+		nd := d.NetDial
+		d.NetDialContext = func(_ context.Context, network, addr string) (net.Conn, error) { return nd(network, addr) }
+	}
+	d.NetDialContext = cork.WrapDial(d.NetDialContext)
+	if d.NetDialTLSContext != nil {
+		d.NetDialTLSContext = cork.WrapDial(d.NetDialTLSContext)
+	}
 	return &d
 }
 

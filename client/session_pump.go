@@ -1,7 +1,6 @@
 package client
 
 import (
-	"github.com/gorilla/websocket"
 	"github.com/wschaos/wschaos/protocol"
 )
 
@@ -16,6 +15,12 @@ const pumpBatch = 64
 // the connection is dying; the pump idles until opened installs the next one.
 func (s *Session) pump() {
 	defer close(s.pumpEnd)
+	// Reused across batches: the writer is done with them when writeFrames
+	// returns, so a steady stream of publications encodes without allocating.
+	var buf []byte
+	var frames [][]byte
+	var pubs []*Publication
+	var ends []int
 	for {
 		s.mu.Lock()
 		if s.endErr != nil {
@@ -23,25 +28,29 @@ func (s *Session) pump() {
 			return
 		}
 		w, gen := s.conn, s.gen
-		var frames [][]byte
-		var pubs []*Publication
-		nAcks := 0
+		clear(pubs) // the reused slice must not keep acked publications alive
+		frames, pubs, ends, buf = frames[:0], pubs[:0], ends[:0], buf[:0]
 		if w != nil {
-			frames = s.deliverAckFramesLocked()
-			nAcks = len(frames)
-			pubs = s.win.unsent(pumpBatch)
+			frames = append(frames, s.deliverAckFramesLocked()...)
+			pubs = s.win.unsentInto(pubs, pumpBatch)
 			for i, p := range pubs {
 				pseq := p.id
 				if s.cfg.noPSeq {
 					pseq = 0
 				}
-				frame, err := s.encode(protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data, PSeq: pseq})
+				var err error
+				buf, err = protocol.AppendPublish(buf, s.wireVersion(), protocol.Publish{Seq: p.seq, Channel: p.channel, Data: p.data, PSeq: pseq})
 				if err != nil { // Publish validated the channel, so this cannot happen; never write past it
 					s.log.Error("session: failed to encode a publication", "id", p.id, "err", err)
 					pubs = pubs[:i]
 					break
 				}
-				frames = append(frames, frame)
+				ends = append(ends, len(buf))
+			}
+			start := 0
+			for _, end := range ends { // after the appends: buf may have moved
+				frames = append(frames, buf[start:end:end])
+				start = end
 			}
 		}
 		s.mu.Unlock()
@@ -53,37 +62,36 @@ func (s *Session) pump() {
 			}
 			continue
 		}
-		for i, frame := range frames {
-			s.wmu.Lock()
-			s.mu.Lock()
-			current := s.gen == gen && s.conn == w
-			s.mu.Unlock()
-			if !current { // a new generation began: these frames are stale
-				s.wmu.Unlock()
-				break
-			}
-			err := w.writeFrame(s.c.ctx, websocket.TextMessage, frame)
+		// One request to the writer per batch, coalesced into one syscall
+		// where the socket allows (conn.go writeBatch). wmu keeps open()
+		// from starting a new generation while the batch is on the wire.
+		s.wmu.Lock()
+		s.mu.Lock()
+		current := s.gen == gen && s.conn == w
+		s.mu.Unlock()
+		if !current { // a new generation began: these frames are stale
 			s.wmu.Unlock()
-			if err != nil {
-				s.mu.Lock()
-				if s.gen == gen {
-					s.conn = nil
-				}
-				s.mu.Unlock()
-				break
-			}
-			if i < nAcks {
-				continue
-			}
-			p := pubs[i-nAcks]
+			continue
+		}
+		err := w.writeFrames(s.c.ctx, frames)
+		s.wmu.Unlock()
+		if err != nil {
 			s.mu.Lock()
+			if s.gen == gen {
+				s.conn = nil
+			}
+			s.mu.Unlock()
+			continue
+		}
+		s.mu.Lock()
+		for _, p := range pubs {
 			if s.gen == gen && s.win.markSent(p) {
 				if p.markWritten() > 1 {
 					s.stats.Resent++
 				}
 			}
-			s.mu.Unlock()
 		}
+		s.mu.Unlock()
 	}
 }
 

@@ -43,9 +43,11 @@ type Publication struct {
 	id      uint64
 	channel string
 	data    []byte
-	done    chan struct{} // closed on acked or failed
 
-	mu     sync.Mutex
+	mu sync.Mutex
+	// done is closed on acked or failed. It is made on first use (Done, or
+	// Wait before the end), so a publication nobody waits on costs no channel.
+	done   chan struct{}
 	seq    uint64
 	status PublishStatus
 	err    error
@@ -53,7 +55,7 @@ type Publication struct {
 }
 
 func newPublication(id uint64, channel string, data []byte) *Publication {
-	return &Publication{id: id, channel: channel, data: data, done: make(chan struct{})}
+	return &Publication{id: id, channel: channel, data: data}
 }
 
 // ID is unique within the Session and stable for the publication's life
@@ -100,14 +102,39 @@ func (p *Publication) Err() error {
 }
 
 // Done is closed once the publication is acked or failed.
-func (p *Publication) Done() <-chan struct{} { return p.done }
+func (p *Publication) Done() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.doneLocked()
+}
+
+// closedChan is the Done channel of publications that ended before anyone asked.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (p *Publication) doneLocked() chan struct{} {
+	if p.done == nil {
+		if p.status >= PublishAcked {
+			return closedChan
+		}
+		p.done = make(chan struct{})
+	}
+	return p.done
+}
 
 // Wait blocks until the server acked the publication (nil), it failed (its
 // error, wrapping ErrClosed or ErrFailed), or ctx ends (ctx.Err(); the
 // publication itself carries on).
 func (p *Publication) Wait(ctx context.Context) error {
+	p.mu.Lock()
+	if p.status >= PublishAcked {
+		err := p.err
+		p.mu.Unlock()
+		return err
+	}
+	done := p.doneLocked()
+	p.mu.Unlock()
 	select {
-	case <-p.done:
+	case <-done:
 		return p.Err()
 	case <-ctx.Done():
 		return fmt.Errorf("client: failed to wait for ack of publication %d: %w", p.id, ctx.Err())
@@ -134,7 +161,9 @@ func (p *Publication) finish(st PublishStatus, err error) bool {
 		return false
 	}
 	p.status, p.err = st, err
-	close(p.done)
+	if p.done != nil {
+		close(p.done)
+	}
 	return true
 }
 
@@ -227,10 +256,13 @@ func (w *window) compact() {
 }
 
 // unsent returns up to max entries not yet written on the current connection.
-func (w *window) unsent(max int) []*Publication {
+func (w *window) unsent(max int) []*Publication { return w.unsentInto(nil, max) }
+
+// unsentInto is unsent appending to dst, so the pump can reuse one slice.
+func (w *window) unsentInto(dst []*Publication, max int) []*Publication {
 	l := w.live()
 	end := min(len(l), w.sent+max)
-	return append([]*Publication(nil), l[w.sent:end]...)
+	return append(dst, l[w.sent:end]...)
 }
 
 // markSent records that p, the first unsent entry, was written on the

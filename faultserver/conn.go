@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/wschaos/wschaos/internal/cork"
+	"github.com/wschaos/wschaos/protocol"
 )
 
 // closeGrace is how long a connection closed by a fault waits for the peer's
@@ -21,6 +23,11 @@ const controlWait = time.Second
 type outFrame struct {
 	typ  int
 	data []byte
+	// An ack is queued unencoded (isAck, ackSeq at version ackV) so that a
+	// later ack can advance it in the queue; see sendQueue.pushAck.
+	isAck  bool
+	ackSeq uint64
+	ackV   int
 }
 
 // conn is one upgraded WebSocket connection. Its handler goroutine is the
@@ -153,13 +160,18 @@ func (c *conn) enqueue(typ int, data []byte) bool {
 		return false
 	default:
 	}
-	if c.out.push(outFrame{typ, data}) {
+	if c.out.push(outFrame{typ: typ, data: data}) {
 		return true
 	}
+	c.slowConsumerLocked()
+	return false
+}
+
+// slowConsumerLocked drops c, whose send queue is full. Caller holds s.mu.
+func (c *conn) slowConsumerLocked() {
 	c.s.emit(Event{Kind: EventSlowConsumer, Conn: c.id, Session: c.sessionIDLocked(),
 		Detail: fmt.Sprintf("send queue full (%d frames)", c.out.limit)})
 	c.kill("slow consumer")
-	return false
 }
 
 func (c *conn) sessionIDLocked() string {
@@ -174,6 +186,7 @@ func (c *conn) writeLoop() {
 	defer c.s.wg.Done()
 	ping := time.NewTicker(c.s.cfg.Heartbeat)
 	defer ping.Stop()
+	cc, _ := c.ws.NetConn().(*cork.Conn) // nil: no coalescing, one syscall per frame
 	for {
 		select {
 		case <-c.done:
@@ -185,31 +198,72 @@ func (c *conn) writeLoop() {
 			continue
 		case <-c.out.wake:
 		}
-		for {
-			f, ok := c.out.pop()
-			if !ok {
-				break
+		if !c.writeQueued(cc) {
+			return
+		}
+	}
+}
+
+// writeBatch is how many frames writeLoop coalesces into one write.
+const writeBatch = 64
+
+// writeQueued writes every queued frame, corked in batches of writeBatch
+// frames per syscall; false when the connection ended.
+func (c *conn) writeQueued(cc *cork.Conn) bool {
+	n := 0
+	flush := func() bool {
+		if cc == nil || n == 0 {
+			return true
+		}
+		n = 0
+		if err := cc.Flush(time.Now().Add(c.s.cfg.WriteTimeout)); err != nil {
+			c.kill("write failed: " + err.Error())
+			return false
+		}
+		return true
+	}
+	for {
+		f, ok := c.out.pop()
+		if !ok {
+			return flush()
+		}
+		if c.stalled() && !flush() { // nothing waits in the buffer through a stall
+			return false
+		}
+		if !c.waitStall() {
+			return false
+		}
+		if c.closing.Load() {
+			continue // a close frame went out; nothing may follow it
+		}
+		data := f.data
+		if f.isAck {
+			var err error
+			if data, err = protocol.EncodeVersion(f.ackV, protocol.Ack{Seq: f.ackSeq}); err != nil {
+				c.s.log.Error("failed to encode", "type", protocol.TypeAck, "err", err)
+				continue
 			}
-			if !c.waitStall() {
-				return
+		}
+		if cc != nil && n == 0 {
+			cc.Cork()
+		}
+		_ = c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+		if err := c.ws.WriteMessage(f.typ, data); err != nil {
+			if errors.Is(err, websocket.ErrCloseSent) {
+				continue
 			}
-			if c.closing.Load() {
-				continue // a close frame went out; nothing may follow it
-			}
-			_ = c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
-			if err := c.ws.WriteMessage(f.typ, f.data); err != nil {
-				if errors.Is(err, websocket.ErrCloseSent) {
-					continue
-				}
-				c.kill("write failed: " + err.Error())
-				return
-			}
-			c.afterWrite()
-			select {
-			case <-c.done:
-				return
-			default:
-			}
+			c.kill("write failed: " + err.Error())
+			return false
+		}
+		n++
+		if n >= writeBatch && !flush() {
+			return false
+		}
+		c.afterWrite()
+		select {
+		case <-c.done:
+			return false
+		default:
 		}
 	}
 }

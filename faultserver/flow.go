@@ -3,7 +3,6 @@ package faultserver
 import (
 	"math"
 
-	"github.com/gorilla/websocket"
 	"github.com/wschaos/wschaos/protocol"
 )
 
@@ -82,7 +81,7 @@ func (s *Server) pumpSubLocked(c *conn, ch *channel, sub *subscription, counter 
 			c.starved.Store(true)
 			return false
 		}
-		if !c.enqueue(websocket.TextMessage, s.frameFor(c, ch, next)) {
+		if !c.enqueueMessage(s.frameFor(c, ch, next)) {
 			return false
 		}
 		sub.sent = next

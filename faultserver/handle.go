@@ -1,6 +1,7 @@
 package faultserver
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,11 +25,12 @@ func (s *Server) serveSession(w http.ResponseWriter, r *http.Request) {
 	}
 	var err error
 	defer func() { s.finish(c, err) }()
+	var buf bytes.Buffer // reused: nothing keeps a frame past handleFrame (decoding copies)
 	for {
 		var typ int
 		var data []byte
 		c.extendRead()
-		typ, data, err = ws.ReadMessage()
+		typ, data, err = readFrame(ws, &buf)
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				// gorilla already sent close 1009; only record it.
@@ -43,6 +45,22 @@ func (s *Server) serveSession(w http.ResponseWriter, r *http.Request) {
 		}
 		s.handleFrame(c, typ, data)
 	}
+}
+
+// readFrame reads the next data frame into buf, which it reuses.
+func readFrame(ws *websocket.Conn, buf *bytes.Buffer) (int, []byte, error) {
+	typ, r, err := ws.NextReader()
+	if err != nil {
+		return typ, nil, err
+	}
+	if buf.Cap() > 1<<20 { // do not pin one huge frame's buffer for the connection's life
+		*buf = bytes.Buffer{}
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return typ, nil, err
+	}
+	return typ, buf.Bytes(), nil
 }
 
 // handleFrame decodes and dispatches one frame. Bad frames get an error
@@ -121,8 +139,14 @@ func (s *Server) protocolErrorLocked(c *conn, code, msg string, reply bool) {
 	}
 }
 
-// sendLocked encodes m and queues it on c. Caller holds mu.
+// sendLocked encodes m and queues it on c. Caller holds mu. An ack is
+// queued unencoded and may be folded into an ack still queued (see
+// sendQueue.pushAck).
 func (s *Server) sendLocked(c *conn, m protocol.Message) {
+	if a, ok := m.(protocol.Ack); ok {
+		c.enqueueAck(a.Seq)
+		return
+	}
 	frame, err := protocol.EncodeVersion(c.version, m)
 	if err != nil { // a server bug: every message we build validates
 		s.log.Error("failed to encode", "type", m.MessageType(), "err", err)
@@ -251,12 +275,12 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 	case m.Seq <= ss.acked:
 		s.count.duplicatesDropped.Add(1)
 		s.emit(Event{Kind: EventDuplicate, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq})
-		s.sendLocked(c, protocol.Ack{Seq: ss.acked})
+		c.enqueueAck(ss.acked)
 		return
 	case m.Seq > ss.acked+1:
 		s.protocolErrorLocked(c, protocol.CodeBadFrame,
 			fmt.Sprintf("publish seq %d out of order: expected %d", m.Seq, ss.acked+1), true)
-		s.sendLocked(c, protocol.Ack{Seq: ss.acked}) // tells the client where to resend from
+		c.enqueueAck(ss.acked) // tells the client where to resend from
 		return
 	}
 	ss.acked = m.Seq
@@ -264,20 +288,20 @@ func (s *Server) onPublish(c *conn, m protocol.Publish) {
 		s.count.producerDuplicates.Add(1)
 		s.emit(Event{Kind: EventDuplicate, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq,
 			Detail: fmt.Sprintf("producer %s pseq %d already accepted", ss.producer, m.PSeq)})
-		s.sendLocked(c, protocol.Ack{Seq: m.Seq})
+		c.enqueueAck(m.Seq)
 		return
 	}
 	if s.faults.lossy.dropLocked(m.Channel) {
 		s.count.lossyDropped.Add(1)
 		s.emit(Event{Kind: EventLossyDrop, Conn: c.id, Session: ss.id, Channel: m.Channel, Seq: m.Seq})
-		s.sendLocked(c, protocol.Ack{Seq: m.Seq})
+		c.enqueueAck(m.Seq)
 		return
 	}
-	s.sendLocked(c, protocol.Ack{Seq: m.Seq})
+	c.enqueueAck(m.Seq)
 	s.count.publishesAccepted.Add(1)
 	ch := s.channelLocked(m.Channel)
 	// Stored at v1, which every peer reads (the body is the same in v2).
-	frame, err := protocol.EncodeVersion(protocol.MinVersion, protocol.ChannelMessage{Channel: m.Channel, Serial: ch.head + 1, Data: m.Data})
+	frame, err := protocol.EncodeMessage(protocol.MinVersion, protocol.ChannelMessage{Channel: m.Channel, Serial: ch.head + 1, Data: m.Data})
 	if err != nil {
 		s.log.Error("failed to encode message", "err", err)
 		return

@@ -1,6 +1,7 @@
 package faultserver
 
 import (
+	"github.com/wschaos/wschaos/internal/cork"
 	"net/http"
 	"strconv"
 	"time"
@@ -54,8 +55,8 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Con
 			Detail: "connection cap " + strconv.Itoa(s.cfg.MaxConns) + ": " + r.URL.Path + " from " + r.RemoteAddr})
 		return nil, false
 	}
-	ws, err := s.upgrader.Upgrade(w, r, nil)
-	if err != nil { // gorilla has answered with an HTTP error already
+	ws, err := s.upgrader.Upgrade(cork.NewResponseWriter(w), r, nil) // writes coalesce: see writeLoop
+	if err != nil {                                                  // gorilla has answered with an HTTP error already
 		s.log.Debug("upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return nil, false
 	}

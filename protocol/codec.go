@@ -77,11 +77,20 @@ func Encode(m Message) ([]byte, error) {
 // producer, pseq) are left out, so a v1 peer's strict decoder accepts the
 // frame; the v2-only types (skipped, rejected) cannot be encoded at v1.
 func EncodeVersion(v int, m Message) ([]byte, error) {
+	return AppendEncodeVersion(nil, v, m)
+}
+
+// AppendEncodeVersion appends the frame for m at version v to dst (as
+// [EncodeVersion]), so a writer can reuse one buffer for many frames. The
+// hot types (publish, ack, message, deliver_ack with a plain ASCII channel)
+// are appended directly, byte for byte what encoding/json writes; the rest
+// go through encoding/json.
+func AppendEncodeVersion(dst []byte, v int, m Message) ([]byte, error) {
 	if v < MinVersion || v > Version {
-		return nil, &Error{Field: "v", Err: fmt.Errorf("%w: %d (want %d to %d)", ErrVersion, v, MinVersion, Version)}
+		return dst, &Error{Field: "v", Err: fmt.Errorf("%w: %d (want %d to %d)", ErrVersion, v, MinVersion, Version)}
 	}
 	if err := Validate(m); err != nil {
-		return nil, err
+		return dst, err
 	}
 	if v < 3 {
 		m = downgradeV3(m)
@@ -89,14 +98,23 @@ func EncodeVersion(v int, m Message) ([]byte, error) {
 	if v < 2 {
 		var err error
 		if m, err = downgrade(m); err != nil {
-			return nil, err
+			return dst, err
 		}
+	}
+	if fastEncodable(v, m) {
+		if dst == nil {
+			dst = make([]byte, 0, fastLen(v, m))
+		}
+		return appendFast(dst, v, m), nil
 	}
 	b, err := json.Marshal(outEnvelope{V: v, Type: m.MessageType(), Body: m})
 	if err != nil {
-		return nil, fmt.Errorf("protocol: failed to encode %s: %w", m.MessageType(), err)
+		return dst, fmt.Errorf("protocol: failed to encode %s: %w", m.MessageType(), err)
 	}
-	return b, nil
+	if dst == nil {
+		return b, nil
+	}
+	return append(dst, b...), nil
 }
 
 // downgrade strips the v2-only fields of m for a v1 frame.

@@ -46,6 +46,12 @@ func DecodeLimitVersion(frame []byte, limit int) (Message, int, error) {
 	if len(frame) > limit {
 		return nil, 0, &Error{Err: fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(frame), limit)}
 	}
+	if m, v, ok := decodeCanonical(frame); ok { // the hot path, see fast.go
+		if err := Validate(m); err != nil {
+			return nil, 0, err
+		}
+		return m, v, nil
+	}
 	if !json.Valid(frame) {
 		err := json.Unmarshal(frame, &envelope{}) // only for a precise message
 		if err == nil {

@@ -182,6 +182,12 @@ var fastPathSeeds = []string{
 	`{"v":2,"type":"skipped","body":{"channel":"a","serial":0,"size":1,"reason":"too_large"}}`,
 	`{"v":2,"type":"rejected","body":{"seq":4,"code":"too_large","message":"m"}}`,
 	`{"v":2,"type":"rejected","body":{"seq":4,"code":""}}`,
+	// Canonical forms (fast.go) and near misses.
+	`{"v":2,"type":"publish","body":{"seq":1,"channel":"a","data":null,"pseq":7}}`,
+	`{"v":1,"type":"publish","body":{"seq":0,"channel":"a","data":""}}`,
+	`{"v":2,"type":"message","body":{"channel":"a<b","serial":9,"data":"aGk"}}`,
+	`{"v":2,"type":"deliver_ack","body":{"channel":"","serial":3}}`,
+	`{"v":2,"type":"ack","body":{"seq":9999999999999999999}}`,
 }
 
 // FuzzFastPathMatchesJSON checks that Decode's fast path and encoding/json

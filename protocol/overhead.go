@@ -18,12 +18,18 @@ import (
 // MessageOverhead is the length of a v2 message frame on channel with an
 // empty payload and the longest serial.
 func MessageOverhead(channel string) int {
+	if fastChannel(channel) { // computed without encoding: Publish checks every payload
+		return messageLen(ChannelMessage{Channel: channel, Serial: math.MaxUint64, Data: []byte{}})
+	}
 	return encodedLen(ChannelMessage{Channel: channel, Serial: math.MaxUint64, Data: []byte{}})
 }
 
 // PublishOverhead is the length of a v2 publish frame on channel with an
 // empty payload and the longest seq and pseq.
 func PublishOverhead(channel string) int {
+	if fastChannel(channel) {
+		return publishLen(Publish{Seq: math.MaxUint64, Channel: channel, Data: []byte{}, PSeq: math.MaxUint64})
+	}
 	return encodedLen(Publish{Seq: math.MaxUint64, Channel: channel, Data: []byte{}, PSeq: math.MaxUint64})
 }
 
