@@ -144,6 +144,7 @@ func (p *pacer) tick(ctx context.Context, elapsed time.Duration) {
 			} else {
 				c.skipped.Add(n - limit)
 			}
+			s.issued += n - limit
 			n = limit
 		}
 		s.issued += n
