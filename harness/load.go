@@ -91,10 +91,12 @@ type member struct {
 	endState string            // state when the drain ended (before Close)
 	rnd      rand.Source       // the client's jitter source (nil: unseeded)
 
-	mu    sync.Mutex
-	pubs  []pub
-	added chan struct{} // closed and replaced on each addPub
-	info  ClientResult
+	mu   sync.Mutex
+	pubs []pub // unsettled publications, from the pubBase-th on
+	// pubBase is how many publications settle already recorded and dropped.
+	pubBase int
+	added   chan struct{} // closed and replaced on each addPub
+	info    ClientResult
 	// owed holds the ids sent to m that neither arrived nor were handed
 	// back: what the drain waits for while m's session lives.
 	owed map[string]struct{}
@@ -283,6 +285,9 @@ func publish(ctx context.Context, rec *Recorder, cnt *counters, m *member, ch st
 var testHooks struct {
 	// agentDelivery runs before the agent records each delivery.
 	agentDelivery func()
+	// fullRecorder makes Run keep a record per observation (the old
+	// recorder), for benchmarks against the compact one.
+	fullRecorder bool
 	// duringRun runs in its own goroutine while the load runs, until ctx ends.
 	duringRun func(ctx context.Context, s *Stack, agent *client.Session)
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/faultserver"
 	"github.com/wschaos/wschaos/harness/fault"
-	"github.com/wschaos/wschaos/harness/history"
 )
 
 // HarnessEventKind names what went wrong on the harness's own side.
@@ -44,6 +43,12 @@ const OfferedShortfall = 0.01
 // is still put down to it: the agent bypasses the proxy, so only
 // fault-server actions (restart, drop, close, forget...) touch it.
 const expectedGrace = 2 * time.Second
+
+// expectedLead is how long before a fault's logged start an agent
+// disruption is still put down to it: the log stamps a fault once applied,
+// and applying one (a drop waits for the dropped connections' cleanup)
+// takes time during which the agent already sees it.
+const expectedLead = time.Second
 
 // HarnessEvent is one failure on the harness's own side.
 type HarnessEvent struct {
@@ -113,7 +118,7 @@ func (m *member) agentEvent(ev client.Event) {
 
 // harnessCheck gathers the harness events of a finished run and, when the
 // agent's queues cannot be trusted, judges them apart from the verdict.
-func (r *runner) harnessCheck(res *Result, events []faultserver.Event, recs []Record) []Record {
+func (r *runner) harnessCheck(res *Result, events []faultserver.Event) MessageReport {
 	r.agent.mu.Lock()
 	var evs []HarnessEvent
 	for _, e := range r.agent.harness {
@@ -160,18 +165,18 @@ func (r *runner) harnessCheck(res *Result, events []faultserver.Event, recs []Re
 	}
 	res.Harness.Events = evs
 	if !res.Harness.Inconclusive && !split {
-		return recs
+		return r.rec.CheckMessages(res.End)
 	}
 	// The agent cannot vouch for its queues: judge the messages it sent or
 	// had to receive apart, and the rest (clients' echoes) as usual.
-	mine, rest := splitAgentRecords(recs)
-	u := CheckMessages(mine, res.End).Total
+	agents := func(sender, receiver string) bool { return sender == serverName || receiver == serverName }
+	u := r.rec.CheckMessagesWhere(res.End, agents).Total
 	res.Harness.Unverified = &u
-	return rest
+	return r.rec.CheckMessagesWhere(res.End, func(s, rc string) bool { return !agents(s, rc) })
 }
 
 // duringServerFault reports whether t falls in a fault-server fault's
-// window (plus expectedGrace).
+// window (from expectedLead before it to expectedGrace after).
 func duringServerFault(t time.Time, faults []FaultEntry) bool {
 	for _, f := range faults {
 		if f.Fault == nil || !f.Fault.Tags().Has(fault.Server) {
@@ -181,26 +186,9 @@ func duringServerFault(t time.Time, faults []FaultEntry) bool {
 		if end.IsZero() {
 			end = t // never undone: in force until the end
 		}
-		if !t.Before(f.Start) && !t.After(end.Add(expectedGrace)) {
+		if !t.Before(f.Start.Add(-expectedLead)) && !t.After(end.Add(expectedGrace)) {
 			return true
 		}
 	}
 	return false
-}
-
-// splitAgentRecords parts message records the agent sent or had to receive
-// from the rest; state records go to both, since the checker reads them.
-func splitAgentRecords(recs []Record) (agent, rest []Record) {
-	for _, rc := range recs {
-		switch {
-		case rc.Kind == history.RecState:
-			agent = append(agent, rc)
-			rest = append(rest, rc)
-		case rc.Sender == serverName || rc.Receiver == serverName:
-			agent = append(agent, rc)
-		default:
-			rest = append(rest, rc)
-		}
-	}
-	return agent, rest
 }

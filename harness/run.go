@@ -22,7 +22,13 @@ func Run(ctx context.Context, plan Plan, opts RunOptions) (*Result, error) {
 		return nil, err
 	}
 	plan = plan.withDefaults()
-	r := &runner{plan: plan, opts: opts, rec: NewRecorder(), log: opts.Logger, id: newRunID()}
+	// The compact recorder judges messages as they arrive; KeepRecords
+	// keeps every record as well, for callers that read them.
+	rec := history.NewCompactRecorder(opts.KeepRecords)
+	if testHooks.fullRecorder {
+		rec = history.NewRecorder()
+	}
+	r := &runner{plan: plan, opts: opts, rec: rec, log: opts.Logger, id: newRunID()}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -311,7 +317,7 @@ func (r *runner) check(res *Result) {
 	recs := r.rec.Records()
 	res.Faults = r.flog.Entries()
 	res.Offered = r.pacer.offered()
-	res.Messages = CheckMessages(r.harnessCheck(res, res.ServerEvents, recs), res.End)
+	res.Messages = r.harnessCheck(res, res.ServerEvents)
 	res.Timing = CheckTiming(TimingInput{
 		Start: res.Start, End: res.End, Clients: len(r.load), Channels: r.plan.Load.Channels, Faults: res.Faults,
 	}, recs)

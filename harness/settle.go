@@ -87,7 +87,19 @@ func settle(rec *Recorder, cnt *counters, m *member, stop <-chan struct{}) {
 			}
 		}
 		cnt.settled.Add(1)
+		m.releasePub()
 	}
+}
+
+// releasePub drops m's oldest publication once settle recorded it, so a
+// member holds only its unsettled publications (and their payloads), not
+// every one of the run.
+func (m *member) releasePub() {
+	m.mu.Lock()
+	m.pubs[0] = pub{}
+	m.pubs = m.pubs[1:]
+	m.pubBase++
+	m.mu.Unlock()
 }
 
 // waitPub returns m's i-th publication once it exists, or false once stop
@@ -98,8 +110,8 @@ func (m *member) waitPub(i int, stop <-chan struct{}) (pub, bool) {
 		if m.added == nil {
 			m.added = make(chan struct{})
 		}
-		if i < len(m.pubs) {
-			pb := m.pubs[i]
+		if j := i - m.pubBase; j < len(m.pubs) {
+			pb := m.pubs[j]
 			m.mu.Unlock()
 			return pb, true
 		}
@@ -109,7 +121,7 @@ func (m *member) waitPub(i int, stop <-chan struct{}) (pub, bool) {
 		case <-added:
 		case <-stop:
 			m.mu.Lock()
-			n := len(m.pubs)
+			n := m.pubBase + len(m.pubs)
 			m.mu.Unlock()
 			if i >= n {
 				return pub{}, false
