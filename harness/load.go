@@ -92,11 +92,8 @@ type member struct {
 	rnd      rand.Source       // the client's jitter source (nil: unseeded)
 
 	mu   sync.Mutex
-	pubs []pub // unsettled publications, from the pubBase-th on
-	// pubBase is how many publications settle already recorded and dropped.
-	pubBase int
-	added   chan struct{} // closed and replaced on each addPub
-	info    ClientResult
+	pubs []pub // unsettled publications, oldest first
+	info ClientResult
 	// owed holds the ids sent to m that neither arrived nor were handed
 	// back: what the drain waits for while m's session lives.
 	owed map[string]struct{}

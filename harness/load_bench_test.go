@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/wschaos/wschaos/client"
 	"github.com/wschaos/wschaos/faultserver"
 	"github.com/wschaos/wschaos/internal/wstest"
 )
@@ -123,5 +124,89 @@ func BenchmarkRunChecked(b *testing.B) {
 			seconds += d.Seconds()
 		}
 		b.ReportMetric(float64(total.Load())/seconds, "echo/s")
+	})
+}
+
+// BenchmarkClientFootprint: heap and goroutines per simulated client in the
+// middle of a run (embedded stack: fault server and Toxiproxy in this
+// process, so their per-connection share is included), against a bare
+// gorilla connection with its read loop on the same machine in the same
+// run.
+func BenchmarkClientFootprint(b *testing.B) {
+	const clients = 300
+	plan := Plan{
+		Name:   "footprint",
+		Stack:  StackOptions{Server: faultserver.Config{DisableAdmin: true}},
+		Client: fastClient(),
+		Load:   Load{Clients: clients, Channels: 1, Up: 1, Down: 1, MessageSize: 64, Duration: Duration(3 * time.Second)},
+		Drain:  5 * time.Second,
+	}
+	b.Run("run", func(b *testing.B) {
+		var heap, gor float64
+		for b.Loop() {
+			runtime.GC()
+			var m0 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			g0 := runtime.NumGoroutine()
+			testHooks.duringRun = func(ctx context.Context, _ *Stack, _ *client.Session) {
+				select {
+				case <-time.After(1500 * time.Millisecond):
+				case <-ctx.Done():
+					return
+				}
+				runtime.GC()
+				var m1 runtime.MemStats
+				runtime.ReadMemStats(&m1)
+				heap = float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / clients
+				gor = float64(runtime.NumGoroutine()-g0) / clients
+			}
+			_, err := Run(b.Context(), plan, RunOptions{})
+			testHooks.duringRun = nil
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(heap, "heap-B/client")
+		b.ReportMetric(gor, "goroutines/client")
+	})
+	b.Run("raw-conn", func(b *testing.B) {
+		srv := httptest.NewServer(wstest.EchoHandler())
+		defer srv.Close()
+		url := "ws" + strings.TrimPrefix(srv.URL, "http")
+		var heap, gor float64
+		for b.Loop() {
+			runtime.GC()
+			var m0 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			g0 := runtime.NumGoroutine()
+			var conns []*websocket.Conn
+			var wg sync.WaitGroup
+			for range clients {
+				ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				conns = append(conns, ws)
+				wg.Go(func() {
+					for {
+						if _, _, err := ws.ReadMessage(); err != nil {
+							return
+						}
+					}
+				})
+			}
+			time.Sleep(100 * time.Millisecond) // let the server side settle
+			runtime.GC()
+			var m1 runtime.MemStats
+			runtime.ReadMemStats(&m1)
+			heap = float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / clients
+			gor = float64(runtime.NumGoroutine()-g0) / clients
+			for _, c := range conns {
+				c.Close()
+			}
+			wg.Wait()
+		}
+		b.ReportMetric(heap, "heap-B/client")
+		b.ReportMetric(gor, "goroutines/client")
 	})
 }
