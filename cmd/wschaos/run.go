@@ -155,7 +155,7 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 		mode = progressNone
 	}
 	pp := newProgressPrinter(errOut, mode)
-	res, err := harness.Run(ctx, plan, harness.RunOptions{Progress: pp.update, KeepRecords: true})
+	res, err := harness.Run(ctx, plan, harness.RunOptions{Progress: pp.update})
 	pp.finish()
 	if err != nil {
 		if errors.Is(err, harness.ErrInvalidPlan) || errors.Is(err, harness.ErrInvalidFault) {
