@@ -169,11 +169,13 @@ func (r *runner) harnessCheck(res *Result, events []faultserver.Event) MessageRe
 			res.Harness.Inconclusive = true
 		}
 		// The agent's queues are judged apart when the agent itself failed
-		// unexpectedly or lost messages; a shortfall in offered load only
-		// means fewer messages were sent, each still judged.
+		// unexpectedly or lost continuity; an expected resync replays from
+		// the channels' history and loses nothing, and a shortfall in
+		// offered load only means fewer messages were sent, each still
+		// judged.
 		switch {
-		case e.Kind == HarnessAgentResynced || e.Kind == HarnessAgentContinuityLost:
-			split = true
+		case e.Kind == HarnessAgentContinuityLost:
+			split = true // the server admits the agent missed messages
 		case e.Kind != HarnessOfferedShort && !e.Expected:
 			split = true
 		}
