@@ -106,7 +106,7 @@ func serverName() string { return "server" }
 // The compact recorder's verdict equals CheckMessages' on the same history,
 // counts and example ids, over many seeded histories.
 func TestCompactMatchesCheckMessages(t *testing.T) {
-	for seed := range uint64(200) {
+	for seed := range uint64(64) {
 		recs, end := randomHistory(seed)
 		want := CheckMessages(recs, end)
 		rec := NewCompactRecorder(false)
