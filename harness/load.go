@@ -91,13 +91,14 @@ type member struct {
 	endState string            // state when the drain ended (before Close)
 	rnd      rand.Source       // the client's jitter source (nil: unseeded)
 
-	mu    sync.Mutex
-	pubs  []pub
-	added chan struct{} // closed and replaced on each addPub
-	info  ClientResult
+	mu   sync.Mutex
+	pubs []pub // unsettled publications, oldest first
+	info ClientResult
 	// owed holds the ids sent to m that neither arrived nor were handed
 	// back: what the drain waits for while m's session lives.
 	owed map[string]struct{}
+	// harness holds the agent's own disruptions (agent only).
+	harness []HarnessEvent
 }
 
 // expect notes that id is on its way to m. Publishers call it before
@@ -174,6 +175,9 @@ func splitmix64(x uint64) uint64 {
 func onEvent(rec *Recorder, idx int, m *member, ev client.Event) {
 	r := Record{Time: ev.Time, Client: idx, Channel: ev.Channel, Serial: ev.Serial}
 	m.mu.Lock()
+	if idx < 0 {
+		m.agentEvent(ev)
+	}
 	switch ev.Kind {
 	case client.EventStateChanged:
 		r = history.StateRecord(idx, ev)
@@ -215,6 +219,9 @@ func consume(ctx context.Context, rec *Recorder, cnt *counters, m *member, sub *
 		d, err := sub.Next(ctx)
 		if err != nil {
 			return
+		}
+		if m.index < 0 && testHooks.agentDelivery != nil {
+			testHooks.agentDelivery()
 		}
 		sender, index, ok := parsePayload(d.Data)
 		id := messageID(sender, d.Channel, index)
@@ -269,22 +276,15 @@ func publish(ctx context.Context, rec *Recorder, cnt *counters, m *member, ch st
 	m.addPub(pub{p: p, id: id, channel: ch, index: index, sender: m.name, routes: routes})
 }
 
-// publishLoop publishes at rate per second (spread over chans round-robin)
-// until ctx ends. routes gives the queues a message on a channel travels.
-func publishLoop(ctx context.Context, rec *Recorder, cnt *counters, m *member, chans []string, routes func(string) []route, rate float64, size int) {
-	if rate <= 0 || len(chans) == 0 {
-		return
-	}
-	every := time.Duration(float64(time.Second) / rate)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for i := 0; ; i++ {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		ch := chans[i%len(chans)]
-		publish(ctx, rec, cnt, m, ch, routes(ch), size)
-	}
+// testHooks let this package's tests play a broken harness: an agent
+// starved of CPU, or one whose connection the test drops. Set before Run,
+// cleared after; nil in every real run.
+var testHooks struct {
+	// agentDelivery runs before the agent records each delivery.
+	agentDelivery func()
+	// fullRecorder makes Run keep a record per observation (the old
+	// recorder), for benchmarks against the compact one.
+	fullRecorder bool
+	// duringRun runs in its own goroutine while the load runs, until ctx ends.
+	duringRun func(ctx context.Context, s *Stack, agent *client.Session)
 }

@@ -30,6 +30,13 @@ type Result struct {
 	Faults []FaultEntry `json:"faults"`
 	// ServerEvents is the fault server's event log for the run.
 	ServerEvents []faultserver.Event `json:"server_events,omitempty"`
+	// Offered is the load the pacer offered per direction against the
+	// nominal load.
+	Offered Offered `json:"offered"`
+	// Harness is the harness's own side: its agent's disruptions and its
+	// shortfalls, reported apart. Harness.Inconclusive means the run says
+	// nothing about the system (see [Result.Inconclusive]).
+	Harness HarnessReport `json:"harness"`
 	// Errors are problems of the run itself (a fault that failed to apply,
 	// a client that could not be created); an empty list means a clean run.
 	Errors []string `json:"errors,omitempty"`
@@ -71,6 +78,16 @@ type Summary struct {
 	// distribution's support: scheduled ones off it, or observed ones more
 	// than BackoffSlack past it (or earlier than scheduled).
 	BackoffViolations int `json:"backoff_violations"`
+
+	// OfferedRatio is the load offered (held back by a full window
+	// included) over the nominal load, both directions; OfferedRatioUp and
+	// OfferedRatioDown one direction each (see [OfferedLoad]).
+	OfferedRatio     float64 `json:"offered_ratio"`
+	OfferedRatioUp   float64 `json:"offered_ratio_up"`
+	OfferedRatioDown float64 `json:"offered_ratio_down"`
+	// HarnessEvents counts the harness's own unexpected failures; any makes
+	// the run inconclusive.
+	HarnessEvents int `json:"harness_events"`
 }
 
 // BackoffSlack is [history.BackoffSlack], kept under its older name.
@@ -124,6 +141,12 @@ func summarize(r *Result) {
 			s.FailedClients++
 		case client.StateConnected.String():
 			s.ConnectedClients++
+		}
+	}
+	s.OfferedRatio, s.OfferedRatioUp, s.OfferedRatioDown = r.Offered.Ratio(), r.Offered.Up.ratio(), r.Offered.Down.ratio()
+	for _, e := range r.Harness.Events {
+		if !e.Expected {
+			s.HarnessEvents++
 		}
 	}
 	if len(r.Clients) > 0 {

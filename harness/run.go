@@ -22,7 +22,13 @@ func Run(ctx context.Context, plan Plan, opts RunOptions) (*Result, error) {
 		return nil, err
 	}
 	plan = plan.withDefaults()
-	r := &runner{plan: plan, opts: opts, rec: NewRecorder(), log: opts.Logger, id: newRunID()}
+	// The compact recorder judges messages as they arrive; KeepRecords
+	// keeps every record as well, for callers that read them.
+	rec := history.NewCompactRecorder(opts.KeepRecords)
+	if testHooks.fullRecorder {
+		rec = history.NewRecorder()
+	}
+	r := &runner{plan: plan, opts: opts, rec: rec, log: opts.Logger, id: newRunID()}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -40,6 +46,13 @@ type runner struct {
 	agent *member
 	load  []*member
 	flog  FaultLog
+	pacer *pacer
+	// agentSubs are the agent's subscriptions; agentBacklog is what they
+	// held unread when the drain ended (the agent behind), agentOwed what
+	// the agent was still owed then.
+	agentSubs    []*client.Subscription
+	agentBacklog int
+	agentOwed    int
 	// settle records each publication's ack or hand-back as it happens.
 	settle settlers
 	// consumers are the goroutines recording deliveries; stopConsumers
@@ -112,6 +125,10 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	r.setPhase(PhaseDrain)
 	r.drain(ctx)
 	res.End = time.Now()
+	r.agentOwed = r.agent.owedCount()
+	for _, sub := range r.agentSubs {
+		r.agentBacklog += sub.Buffered()
+	}
 	for _, m := range r.load {
 		m.endState = m.sess.Client().State().String()
 	}
@@ -120,8 +137,8 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	r.closeAll(cctx)
 	cancel()
-	r.check(res)
 	res.ServerEvents = stack.serverEventsSince(firstEvent)
+	r.check(res)
 	r.setPhase(PhaseDone)
 	return res, nil
 }
@@ -171,6 +188,9 @@ func (r *runner) connect(ctx context.Context) error {
 				errs <- fmt.Errorf("harness: %s failed to attach %s: %w", m.name, ch, err)
 				return
 			}
+			if m == r.agent {
+				r.agentSubs = append(r.agentSubs, sub) // the agent attaches before the clients start
+			}
 			r.consumers.Go(func() { consume(r.consumeCtx, r.rec, &r.cnt, m, sub) })
 		}
 	}
@@ -202,8 +222,11 @@ func (r *runner) channels() []string {
 	return all
 }
 
+// startPublishers paces every client's and the agent's publications from
+// one pacer (see load_sched.go).
 func (r *runner) startPublishers(ctx context.Context, wg *sync.WaitGroup) {
 	ld := r.plan.Load
+	r.pacer = newPacer(r.rec, &r.cnt)
 	r.settle.start(r.rec, &r.cnt, r.agent)
 	down := map[string][]route{} // the agent's publication on a channel goes down to its client
 	for _, m := range r.load {
@@ -211,17 +234,19 @@ func (r *runner) startPublishers(ctx context.Context, wg *sync.WaitGroup) {
 		// A client's publication goes up to the server and back down to
 		// the client itself (it is attached).
 		routes := []route{{Up, r.agent}, {Down, m}}
-		wg.Go(func() {
-			publishLoop(ctx, r.rec, &r.cnt, m, m.channels, func(string) []route { return routes }, ld.Up, ld.MessageSize)
-		})
+		r.pacer.add(&stream{m: m, dir: Up, chans: m.channels, routes: func(string) []route { return routes },
+			rate: ld.Up, size: ld.MessageSize})
 		for _, ch := range m.channels {
 			down[ch] = []route{{Down, m}}
 		}
 	}
 	all := r.channels()
-	wg.Go(func() {
-		publishLoop(ctx, r.rec, &r.cnt, r.agent, all, func(ch string) []route { return down[ch] }, ld.Down*float64(len(all)), ld.MessageSize)
-	})
+	r.pacer.add(&stream{m: r.agent, dir: Down, chans: all, routes: func(ch string) []route { return down[ch] },
+		rate: ld.Down * float64(len(all)), size: ld.MessageSize})
+	wg.Go(func() { r.pacer.run(ctx) })
+	if h := testHooks.duringRun; h != nil {
+		wg.Go(func() { h(ctx, r.stack, r.agent.sess) })
+	}
 }
 
 // drain waits until every live receiver got what it is owed and every
@@ -290,8 +315,9 @@ func (r *runner) closeAll(ctx context.Context) {
 
 func (r *runner) check(res *Result) {
 	recs := r.rec.Records()
-	res.Messages = CheckMessages(recs, res.End)
 	res.Faults = r.flog.Entries()
+	res.Offered = r.pacer.offered()
+	res.Messages = r.harnessCheck(res, res.ServerEvents)
 	res.Timing = CheckTiming(TimingInput{
 		Start: res.Start, End: res.End, Clients: len(r.load), Channels: r.plan.Load.Channels, Faults: res.Faults,
 	}, recs)

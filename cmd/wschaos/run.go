@@ -65,9 +65,7 @@ prints the need; --skip-preflight skips it all.
 Progress goes to stderr (a live status line on a terminal, a line every few
 seconds otherwise); the SLO table goes to stdout.
 
-Exit status: 0 every SLO held, 1 an SLO failed (or the run could not
-complete), 2 usage or configuration error (bad flag, invalid scenario, or a
-plan this process cannot fit: see Preflight).`,
+` + verdictHelp,
 		Example: `  wschaos run                                  # the default scenario
   wschaos run --list                           # built-in scenarios
   wschaos run server-restart --short           # a built-in, scaled down for CI
@@ -157,7 +155,7 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 		mode = progressNone
 	}
 	pp := newProgressPrinter(errOut, mode)
-	res, err := harness.Run(ctx, plan, harness.RunOptions{Progress: pp.update, KeepRecords: true})
+	res, err := harness.Run(ctx, plan, harness.RunOptions{Progress: pp.update})
 	pp.finish()
 	if err != nil {
 		if errors.Is(err, harness.ErrInvalidPlan) || errors.Is(err, harness.ErrInvalidFault) {
@@ -178,10 +176,7 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 	if err := writeOutputs(out, f, r); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	if !r.Pass {
-		return &exitError{code: exitFailed}
-	}
-	return nil
+	return verdictExit(r)
 }
 
 // runPreflight checks the plan against this process's limits (raising the

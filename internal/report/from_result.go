@@ -49,6 +49,10 @@ func Observed(s harness.Summary) slo.Observed {
 		"reconnects":         float64(s.Reconnects),
 		"attempts":           float64(s.Attempts),
 		"backoff_violations": float64(s.BackoffViolations),
+		"offered_ratio":      s.OfferedRatio,
+		"offered_ratio_up":   s.OfferedRatioUp,
+		"offered_ratio_down": s.OfferedRatioDown,
+		"harness_events":     float64(s.HarnessEvents),
 	}
 }
 
@@ -117,6 +121,7 @@ func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
 			Network: f.Fault.Tags().Has(fault.Network), StartMS: rel(f.Start), EndMS: rel(end), Error: f.Err})
 	}
 	r.Backoff = backoff(cfg.Backoff, res, rel)
+	r.Harness = harnessSection(res)
 	r.Finish()
 	return r
 }

@@ -24,9 +24,14 @@ type Report struct {
 	Start         time.Time    `json:"start"`
 	End           time.Time    `json:"end"`
 	DurationMS    float64      `json:"duration_ms"`
-	// Pass is true when every SLO held.
-	Pass bool        `json:"pass"`
-	SLOs []SLOResult `json:"slos"`
+	// Pass is true when every SLO held (and the harness did not fail).
+	Pass bool `json:"pass"`
+	// Verdict is "pass", "fail" or "inconclusive" (the harness failed: see
+	// Harness).
+	Verdict string      `json:"verdict"`
+	SLOs    []SLOResult `json:"slos"`
+	// Harness is the harness's own side: offered load and its failures.
+	Harness Harness `json:"harness"`
 	// Metrics holds every metric SLOs can name, in its unit (seconds,
 	// fraction, count), whether or not an SLO used it.
 	Metrics  map[string]float64 `json:"metrics"`
@@ -235,6 +240,11 @@ func (r *Report) Finish() {
 	r.Pass = len(r.SLOs) > 0 && len(r.Errors) == 0
 	for _, s := range r.SLOs {
 		r.Pass = r.Pass && s.Pass
+	}
+	r.Pass = r.Pass && !r.Harness.Inconclusive
+	r.Verdict = r.verdict()
+	if r.Harness.Events == nil {
+		r.Harness.Events = []HarnessEvent{}
 	}
 	if r.Metrics == nil {
 		r.Metrics = map[string]float64{}

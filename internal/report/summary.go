@@ -16,6 +16,9 @@ func WriteSummary(w io.Writer, r *Report) error {
 	if !r.Pass {
 		verdict = "FAIL"
 	}
+	if r.Verdict == VerdictInconclusive {
+		verdict = "INCONCLUSIVE"
+	}
 	var b strings.Builder
 	short := ""
 	if r.Scenario.Short {
@@ -71,6 +74,7 @@ func WriteSummary(w io.Writer, r *Report) error {
 	fmt.Fprintf(&b, "  clients    %d: %s; %d dial attempts\n", len(r.Clients), strings.Join(parts, ", "), attempts)
 	fmt.Fprintf(&b, "  faults     %d injected; backoff: %d delays observed, %d outside the configured distribution\n",
 		len(r.Faults), len(r.Backoff.Observations), r.Backoff.Violations)
+	writeHarnessSummary(&b, r)
 	for _, e := range r.Errors {
 		fmt.Fprintf(&b, "  error      %s\n", e)
 	}

@@ -62,6 +62,10 @@ var catalogue = []Metric{
 	{"reconnects", Count, "successful reconnections, all clients"},
 	{"attempts", Count, "dial attempts, all clients"},
 	{"backoff_violations", Count, "observed reconnect delays outside the configured backoff envelope"},
+	{"offered_ratio", Ratio, "publications the harness offered on time (held back by a full window included) over the nominal load, both directions"},
+	{"offered_ratio_up", Ratio, "offered over nominal, client publications (up)"},
+	{"offered_ratio_down", Ratio, "offered over nominal, the agent's publications (down)"},
+	{"harness_events", Count, "the harness's own unexpected failures (agent disconnected, behind or killed as a slow consumer, offered load short); any makes the run inconclusive"},
 }
 
 var byName = func() map[string]Metric {

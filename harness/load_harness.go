@@ -1,0 +1,211 @@
+package harness
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/wschaos/wschaos/client"
+	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/harness/fault"
+)
+
+// HarnessEventKind names what went wrong on the harness's own side.
+type HarnessEventKind string
+
+// Harness event kinds.
+const (
+	// HarnessAgentDisconnected: the agent's connection left the connected
+	// state.
+	HarnessAgentDisconnected HarnessEventKind = "agent_disconnected"
+	// HarnessAgentResynced: the agent's resume failed and it started a new
+	// session; what it missed meanwhile it cannot vouch for.
+	HarnessAgentResynced HarnessEventKind = "agent_resynced"
+	// HarnessAgentContinuityLost: the server told the agent it could not
+	// replay one of its channels far enough.
+	HarnessAgentContinuityLost HarnessEventKind = "agent_continuity_lost"
+	// HarnessAgentSlowConsumer: the server dropped the agent's connection as
+	// a slow consumer (the agent did not read fast enough).
+	HarnessAgentSlowConsumer HarnessEventKind = "agent_slow_consumer"
+	// HarnessAgentBehind: when the drain ended, the agent was still owed
+	// deliveries and had deliveries it had received but not yet read
+	// (Count): it fell behind the load. What never reached it is not
+	// counted here: that may be the system's loss.
+	HarnessAgentBehind HarnessEventKind = "agent_behind"
+	// HarnessOfferedShort: the pacer offered less than the nominal load in a
+	// direction (Count publications skipped), beyond OfferedShortfall.
+	HarnessOfferedShort HarnessEventKind = "offered_short"
+)
+
+// OfferedShortfall is the share of the nominal load the harness may skip in
+// a direction before the run is inconclusive (offered ratio below 99%).
+const OfferedShortfall = 0.01
+
+// offeredShortFloor is the fewest skipped publications that count as a
+// shortfall, so a few-second run on a loaded machine is not inconclusive
+// for a couple of late ticks.
+const offeredShortFloor = 10
+
+// expectedGrace is how long after a server fault ends an agent disruption
+// is still put down to it: the agent bypasses the proxy, so only
+// fault-server actions (restart, drop, close, forget...) touch it.
+const expectedGrace = 2 * time.Second
+
+// expectedLead is how long before a fault's logged start an agent
+// disruption is still put down to it: the log stamps a fault once applied,
+// and applying one (a drop waits for the dropped connections' cleanup)
+// takes time during which the agent already sees it.
+const expectedLead = time.Second
+
+// HarnessEvent is one failure on the harness's own side.
+type HarnessEvent struct {
+	Time   time.Time        `json:"time"`
+	Kind   HarnessEventKind `json:"kind"`
+	Detail string           `json:"detail,omitempty"`
+	Count  int              `json:"count,omitempty"`
+	// Expected is true for an agent disruption during (or just after) an
+	// injected fault-server fault, which hits the agent like any client: it
+	// is reported, but does not make the run inconclusive.
+	Expected bool `json:"expected,omitempty"`
+}
+
+// HarnessReport is the harness's own side of a run, reported apart from the
+// system's verdict.
+type HarnessReport struct {
+	Events []HarnessEvent `json:"events,omitempty"`
+	// Inconclusive is true when an unexpected harness event occurred: the
+	// run says nothing about the system, pass or fail.
+	Inconclusive bool `json:"inconclusive"`
+	// Unverified, when set, counts the messages the agent published or had
+	// to receive, judged apart because the agent itself failed (or lost its
+	// session): they are neither in the message verdict nor in Lost.
+	Unverified *MessageCounts `json:"unverified,omitempty"`
+}
+
+// Verdict names a run's outcome as the CLI reports it.
+type Verdict string
+
+// Verdicts.
+const (
+	VerdictPass         Verdict = "pass"
+	VerdictFail         Verdict = "fail"
+	VerdictInconclusive Verdict = "inconclusive"
+)
+
+// Inconclusive reports whether the harness failed during the run, so its
+// verdict on the system cannot stand.
+func (r *Result) Inconclusive() bool { return r != nil && r.Harness.Inconclusive }
+
+// agentEvent notes a client event of the agent as a harness event. Caller
+// holds m.mu.
+func (m *member) agentEvent(ev client.Event) {
+	var he HarnessEvent
+	switch ev.Kind {
+	case client.EventStateChanged:
+		if ev.From != client.StateConnected || ev.To == client.StateClosed {
+			return // closed: the harness closing it at the end
+		}
+		he = HarnessEvent{Kind: HarnessAgentDisconnected, Detail: "to " + ev.To.String()}
+		if ev.Err != nil {
+			he.Detail += ": " + ev.Err.Error()
+		}
+	case client.EventResynced:
+		he = HarnessEvent{Kind: HarnessAgentResynced, Detail: ev.Reason}
+	case client.EventContinuityLost:
+		he = HarnessEvent{Kind: HarnessAgentContinuityLost, Detail: ev.Channel}
+	default:
+		return
+	}
+	he.Time = ev.Time
+	if he.Time.IsZero() {
+		he.Time = time.Now()
+	}
+	m.harness = append(m.harness, he)
+}
+
+// harnessCheck gathers the harness events of a finished run and, when the
+// agent's queues cannot be trusted, judges them apart from the verdict.
+func (r *runner) harnessCheck(res *Result, events []faultserver.Event) MessageReport {
+	r.agent.mu.Lock()
+	var evs []HarnessEvent
+	for _, e := range r.agent.harness {
+		if !e.Time.After(res.End) { // later: the harness closing everything
+			evs = append(evs, e)
+		}
+	}
+	sessions := map[string]bool{}
+	for _, s := range r.agent.info.Sessions {
+		sessions[s] = true
+	}
+	r.agent.mu.Unlock()
+	for _, e := range events {
+		if e.Kind == faultserver.EventSlowConsumer && sessions[e.Session] && !e.Time.After(res.End) {
+			evs = append(evs, HarnessEvent{Time: e.Time, Kind: HarnessAgentSlowConsumer, Detail: e.Detail})
+		}
+	}
+	// Behind: still owed deliveries it had received but not read. (Unread
+	// ones alone are not: the agent hears its own downstream messages too,
+	// and owes them nothing.)
+	if r.agentOwed > 0 && r.agentBacklog > 0 {
+		evs = append(evs, HarnessEvent{Time: res.End, Kind: HarnessAgentBehind, Count: r.agentBacklog,
+			Detail: fmt.Sprintf("%d deliveries unread by the agent when the drain ended (%d owed)", r.agentBacklog, r.agentOwed)})
+	}
+	for _, d := range []struct {
+		dir Direction
+		l   OfferedLoad
+	}{{Up, res.Offered.Up}, {Down, res.Offered.Down}} {
+		if d.l.Skipped >= offeredShortFloor && float64(d.l.Skipped) > OfferedShortfall*float64(d.l.Nominal) {
+			evs = append(evs, HarnessEvent{Time: res.End, Kind: HarnessOfferedShort, Count: d.l.Skipped,
+				Detail: fmt.Sprintf("%s: offered %d + held back %d of %d nominal", d.dir, d.l.Offered, d.l.HeldBack, d.l.Nominal)})
+		}
+	}
+	split := false
+	for i := range evs {
+		e := &evs[i]
+		switch e.Kind {
+		case HarnessAgentDisconnected, HarnessAgentResynced, HarnessAgentContinuityLost:
+			e.Expected = duringServerFault(e.Time, res.Faults)
+		}
+		if !e.Expected {
+			res.Harness.Inconclusive = true
+		}
+		// The agent's queues are judged apart when the agent itself failed
+		// unexpectedly or lost continuity; an expected resync replays from
+		// the channels' history and loses nothing, and a shortfall in
+		// offered load only means fewer messages were sent, each still
+		// judged.
+		switch {
+		case e.Kind == HarnessAgentContinuityLost:
+			split = true // the server admits the agent missed messages
+		case e.Kind != HarnessOfferedShort && !e.Expected:
+			split = true
+		}
+	}
+	res.Harness.Events = evs
+	if !split {
+		return r.rec.CheckMessages(res.End)
+	}
+	// The agent cannot vouch for its queues: judge the messages it sent or
+	// had to receive apart, and the rest (clients' echoes) as usual.
+	agents := func(sender, receiver string) bool { return sender == serverName || receiver == serverName }
+	u := r.rec.CheckMessagesWhere(res.End, agents).Total
+	res.Harness.Unverified = &u
+	return r.rec.CheckMessagesWhere(res.End, func(s, rc string) bool { return !agents(s, rc) })
+}
+
+// duringServerFault reports whether t falls in a fault-server fault's
+// window (from expectedLead before it to expectedGrace after).
+func duringServerFault(t time.Time, faults []FaultEntry) bool {
+	for _, f := range faults {
+		if f.Fault == nil || !f.Fault.Tags().Has(fault.Server) {
+			continue
+		}
+		end := f.End
+		if end.IsZero() {
+			end = t // never undone: in force until the end
+		}
+		if !t.Before(f.Start.Add(-expectedLead)) && !t.After(end.Add(expectedGrace)) {
+			return true
+		}
+	}
+	return false
+}

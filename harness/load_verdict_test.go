@@ -1,0 +1,149 @@
+package harness
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/wschaos/wschaos/client"
+	"github.com/wschaos/wschaos/faultserver"
+)
+
+// verdictPlan is a small run for the verdict-integrity tests.
+func verdictPlan(name string, tl Timeline) Plan {
+	return Plan{
+		Name:     name,
+		Stack:    StackOptions{Server: faultserver.Config{DisableAdmin: true}},
+		Client:   fastClient(),
+		Load:     Load{Clients: 3, Channels: 2, Up: 20, Down: 5, Duration: Duration(1500 * time.Millisecond)},
+		Timeline: tl,
+		Drain:    2 * time.Second,
+		Seed:     7,
+	}
+}
+
+func runPlan(t *testing.T, plan Plan) *Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := Run(ctx, plan, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("summary: %+v", res.Summary)
+	t.Logf("offered: %+v", res.Offered)
+	t.Logf("harness: %+v", res.Harness)
+	return res
+}
+
+func countEvents(res *Result, k HarnessEventKind, expected bool) int {
+	n := 0
+	for _, e := range res.Harness.Events {
+		if e.Kind == k && e.Expected == expected {
+			n++
+		}
+	}
+	return n
+}
+
+// The agent starved of CPU (every delivery it records takes 200ms: its six
+// channels read 30 of the 60 messages/s the clients send up) falls behind:
+// the run is the harness's failure, and nothing is counted lost.
+func TestRunStarvedAgentIsInconclusive(t *testing.T) {
+	testHooks.agentDelivery = func() { time.Sleep(200 * time.Millisecond) }
+	defer func() { testHooks.agentDelivery = nil }()
+	res := runPlan(t, verdictPlan("starved", nil))
+	if !res.Inconclusive() {
+		t.Fatalf("a starved agent must make the run inconclusive; harness %+v", res.Harness)
+	}
+	if countEvents(res, HarnessAgentBehind, false) != 1 {
+		t.Fatalf("want one agent_behind event, got %+v", res.Harness.Events)
+	}
+	if res.Summary.Lost != 0 || res.Messages.Total.Lost != 0 {
+		t.Fatalf("lost = %d (total %+v): the agent's failure counted as the system's", res.Summary.Lost, res.Messages.Total)
+	}
+	u := res.Harness.Unverified
+	if u == nil || u.Sent == 0 {
+		t.Fatalf("unverified = %+v: want the agent's queues judged apart", u)
+	}
+	// Every message sent is judged exactly once: the agent's queues apart,
+	// the clients' echoes in the verdict (3 clients x 20/s x 1.5s up, each
+	// judged up and on its echo; 6 channels x 5/s x 1.5s down).
+	if got, want := u.Sent+res.Messages.Total.Sent, 2*res.Offered.Up.Offered+res.Offered.Down.Offered; got != want {
+		t.Fatalf("judged %d sends, offered %d", got, want)
+	}
+	// The clients' own echoes are still judged, and all arrived.
+	if res.Messages.Total.Sent == 0 || res.Messages.Total.Delivered != res.Messages.Total.Sent {
+		t.Fatalf("client echoes: %+v", res.Messages.Total)
+	}
+	if res.Summary.HarnessEvents == 0 {
+		t.Fatal("summary.harness_events = 0")
+	}
+}
+
+// The agent's own connection dropped by the fault server, outside any
+// injected fault, is the harness's failure.
+func TestRunDisconnectedAgentIsInconclusive(t *testing.T) {
+	dropped := 0
+	testHooks.duringRun = func(ctx context.Context, s *Stack, agent *client.Session) {
+		tk := time.NewTicker(300 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tk.C:
+			}
+			// n counts the dropped even when ctx ends during the cleanup wait.
+			n, _ := s.Server().DropConnections(ctx, faultserver.BySession(agent.SessionID()))
+			dropped += n
+		}
+	}
+	defer func() { testHooks.duringRun = nil }()
+	res := runPlan(t, verdictPlan("agent-dropped", nil))
+	if dropped == 0 {
+		t.Fatal("the hook dropped nothing")
+	}
+	if !res.Inconclusive() {
+		t.Fatalf("a dropped agent must make the run inconclusive; harness %+v", res.Harness)
+	}
+	if n := countEvents(res, HarnessAgentDisconnected, false); n == 0 || n > dropped {
+		t.Fatalf("agent_disconnected events = %d, dropped %d: %+v", n, dropped, res.Harness.Events)
+	}
+	if res.Summary.Lost != 0 {
+		t.Fatalf("lost = %d: the agent's failure counted as the system's", res.Summary.Lost)
+	}
+}
+
+// Negative control: the fault server's lossy mode loses messages for real,
+// which stays "lost", and the run is not put down to the harness.
+func TestRunLossyIsLostNotInconclusive(t *testing.T) {
+	res := runPlan(t, verdictPlan("lossy", Timeline{{Fault: Fault{Kind: FaultLossy}}}))
+	if res.Inconclusive() {
+		t.Fatalf("lossy mode is the system's failure, not the harness's: %+v", res.Harness)
+	}
+	if res.Summary.Lost == 0 {
+		t.Fatalf("lossy mode lost nothing: %+v", res.Messages.Total)
+	}
+	if res.Harness.Unverified != nil {
+		t.Fatalf("nothing should be judged apart: %+v", res.Harness.Unverified)
+	}
+	if r := res.Summary.OfferedRatio; r < 0.99 || r > 1 {
+		t.Fatalf("offered ratio = %v, want >= 0.99: %+v", r, res.Offered)
+	}
+}
+
+// A fault-server drop of every connection hits the agent too: reported,
+// expected, and the run stays conclusive.
+func TestRunAgentDropByFaultIsExpected(t *testing.T) {
+	res := runPlan(t, verdictPlan("drop-all", Timeline{{At: Duration(500 * time.Millisecond), Fault: Fault{Kind: FaultDrop}}}))
+	if res.Inconclusive() {
+		t.Fatalf("a drop fault is part of the scenario: %+v", res.Harness)
+	}
+	if countEvents(res, HarnessAgentDisconnected, true) == 0 {
+		t.Fatalf("want the agent's disconnection noted as expected: %+v", res.Harness.Events)
+	}
+	if res.Summary.Lost != 0 || res.Summary.Sent == 0 {
+		t.Fatalf("messages: %+v", res.Messages.Total)
+	}
+}
