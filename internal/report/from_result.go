@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"runtime/debug"
 	"time"
 
@@ -52,6 +53,17 @@ func Observed(s harness.Summary) slo.Observed {
 	}
 }
 
+// ObservedResult is [Observed] plus the metrics computed from the whole
+// result: uptime's confidence bounds and the projected uptime
+// ([harness.ComputeUptime]). A bound the run cannot support is NaN, which
+// fails an SLO gated on it as unmeasured.
+func ObservedResult(res *harness.Result) (slo.Observed, harness.UptimeFigures) {
+	obs := Observed(res.Summary)
+	up := harness.ComputeUptime(res)
+	obs["uptime_lower"], obs["uptime_upper"], obs["projected_uptime"] = up.Lower, up.Upper, up.Projected
+	return obs, up
+}
+
 var units = map[slo.Kind]string{slo.Duration: "seconds", slo.Ratio: "ratio", slo.Count: "count"}
 
 // FromResult turns a harness result into the stable  cfg is the
@@ -59,7 +71,7 @@ var units = map[slo.Kind]string{slo.Duration: "seconds", slo.Ratio: "ratio", slo
 // against).
 func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
 	s := info.Scenario
-	obs := Observed(res.Summary)
+	obs, up := ObservedResult(res)
 	rel := func(t time.Time) float64 {
 		if t.IsZero() {
 			return 0
@@ -72,7 +84,7 @@ func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
 			Seed: info.Seed, PlannedMS: MS(s.Load.Duration), Clients: s.Load.Clients, Channels: s.Load.Channels},
 		Stack: StackInfo{Mode: s.Stack.Mode, Target: info.Target, Toxiproxy: info.Toxiproxy, Proxy: s.Stack.Proxy},
 		Start: res.Start, End: res.End,
-		Metrics: map[string]float64(obs),
+		Metrics: finite(obs),
 		Errors:  append([]string(nil), res.Errors...),
 	}
 	exprs := make([]slo.Expr, len(s.SLOs))
@@ -83,7 +95,7 @@ func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
 	for _, x := range results {
 		sr := SLOResult{Name: x.Expr.String(), Metric: x.Expr.Metric.Name, Op: string(x.Expr.Op),
 			Threshold: x.Expr.ThresholdText, ThresholdValue: x.Expr.Threshold, Unit: units[x.Expr.Metric.Kind],
-			ObservedText: x.ObservedText(), Pass: x.Pass}
+			ObservedText: x.ObservedText(), Pass: x.Pass, GatedOn: x.Bound}
 		if x.Measured {
 			v := x.Observed
 			sr.Observed = &v
@@ -103,7 +115,7 @@ func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
 	if n := len(res.Timing.Recovery); n > 0 {
 		r.Recovery.MeanMS = MS(total / time.Duration(n))
 	}
-	r.Uptime = Uptime{IncludingOutages: sum.UptimeTotal, ExcludingOutages: sum.Uptime}
+	r.Uptime = uptime(sum, up)
 	r.Clients = clients(res, rel)
 	for _, f := range res.Faults {
 		end := f.End
@@ -117,6 +129,7 @@ func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
 			Network: f.Fault.Tags().Has(fault.Network), StartMS: rel(f.Start), EndMS: rel(end), Error: f.Err})
 	}
 	r.Backoff = backoff(cfg.Backoff, res, rel)
+	buildScale(r, res)
 	r.Finish()
 	return r
 }
@@ -174,4 +187,35 @@ func version() string {
 		return bi.Main.Version
 	}
 	return "devel"
+}
+
+// finite copies obs without NaN values, which JSON cannot carry: a metric
+// the run could not measure is absent from the report's metrics.
+func finite(obs slo.Observed) map[string]float64 {
+	out := make(map[string]float64, len(obs))
+	for k, v := range obs {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func optional(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+func uptime(sum harness.Summary, up harness.UptimeFigures) Uptime {
+	u := Uptime{IncludingOutages: sum.UptimeTotal, ExcludingOutages: sum.Uptime,
+		ClientSeconds: up.ClientSeconds, ConnectedClientSeconds: up.ConnectedClientSeconds,
+		Lower: optional(up.Lower), Upper: optional(up.Upper), Confidence: up.Confidence,
+		Blocks: up.Blocks, BlockMS: up.BlockSeconds * 1000, Method: up.Method,
+		Projected: optional(up.Projected), MeanRecoveryMS: MS(up.MeanRecovery)}
+	if !math.IsNaN(up.FaultRate) {
+		u.FaultRate = up.FaultRate
+	}
+	return u
 }
