@@ -263,7 +263,9 @@ func recoveryByFault(res *harness.Result) []FaultRecovery {
 		out = append(out, FaultRecovery{Step: step, Fault: g.kind, FaultEndMS: MS(g.end.Sub(res.Start)), Count: sum.N,
 			P50MS: MS(sum.P50), P90MS: MS(sum.P90), P99MS: MS(sum.P99), MaxMS: MS(sum.Max)})
 	}
-	slices.SortFunc(out, func(a, b FaultRecovery) int { return cmp.Or(cmp.Compare(a.FaultEndMS, b.FaultEndMS), cmp.Compare(a.Step, b.Step)) })
+	slices.SortFunc(out, func(a, b FaultRecovery) int {
+		return cmp.Or(cmp.Compare(a.FaultEndMS, b.FaultEndMS), cmp.Compare(a.Step, b.Step))
+	})
 	return out
 }
 
