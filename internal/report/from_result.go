@@ -61,6 +61,7 @@ func ObservedResult(res *harness.Result) (slo.Observed, harness.UptimeFigures) {
 	obs := Observed(res.Summary)
 	up := harness.ComputeUptime(res)
 	obs["uptime_lower"], obs["uptime_upper"], obs["projected_uptime"] = up.Lower, up.Upper, up.Projected
+	obs["uptime_total_lower"], obs["uptime_total_upper"] = up.TotalLower, up.TotalUpper
 	return obs, up
 }
 
@@ -212,6 +213,7 @@ func uptime(sum harness.Summary, up harness.UptimeFigures) Uptime {
 	u := Uptime{IncludingOutages: sum.UptimeTotal, ExcludingOutages: sum.Uptime,
 		ClientSeconds: up.ClientSeconds, ConnectedClientSeconds: up.ConnectedClientSeconds,
 		Lower: optional(up.Lower), Upper: optional(up.Upper), Confidence: up.Confidence,
+		IncludingLower: optional(up.TotalLower), IncludingUpper: optional(up.TotalUpper),
 		Blocks: up.Blocks, BlockMS: up.BlockSeconds * 1000, Method: up.Method,
 		Projected: optional(up.Projected), MeanRecoveryMS: MS(up.MeanRecovery)}
 	if !math.IsNaN(up.FaultRate) {

@@ -174,6 +174,9 @@ type Uptime struct {
 	Lower      *float64 `json:"lower"`
 	Upper      *float64 `json:"upper"`
 	Confidence float64  `json:"confidence"`
+	// IncludingLower and IncludingUpper bound IncludingOutages likewise.
+	IncludingLower *float64 `json:"including_outages_lower"`
+	IncludingUpper *float64 `json:"including_outages_upper"`
 	// Blocks and BlockMS describe the time blocks of the batch-means
 	// interval; Method names it.
 	Blocks  int     `json:"blocks"`

@@ -39,7 +39,8 @@ type Result struct {
 // observed values carry no entry for the bound at all (a caller that only
 // measured the point), the point is compared.
 var Bounds = map[string][2]string{
-	"uptime": {"uptime_lower", "uptime_upper"},
+	"uptime":       {"uptime_lower", "uptime_upper"},
+	"uptime_total": {"uptime_total_lower", "uptime_total_upper"},
 }
 
 // ratioEpsilon absorbs float noise in ratios (99.9% is not exact in binary).
