@@ -48,7 +48,7 @@ func stateAreaChart(r *Report) chart {
 				continue
 			}
 			title := fmt.Sprintf("%s to %s: %.1f %s", msDuration(b.StartMS), msDuration(b.EndMS), v, st)
-			c.Rects = append(c.Rects, rect{X: x0, Y: y(below + v), W: math.Max(x1-x0, 0.5), H: y(below) - y(below+v), Fill: stateColor(st), Title: title})
+			c.Rects = append(c.Rects, rect{X: x0, Y: y(below + v), W: math.Max(x1-x0, 0.5) + 0.4, H: y(below) - y(below+v), Fill: stateColor(st), Title: title})
 			below += v
 		}
 	}
