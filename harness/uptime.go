@@ -78,7 +78,8 @@ func ComputeUptime(res *Result) UptimeFigures { return ComputeUptimeBlocks(res, 
 // ComputeUptimeBlocks is [ComputeUptime] with a chosen block count. Blocks
 // are at least a second long, so a short run gets fewer. Figures that cannot
 // be measured (no clients, an empty window, fewer than two blocks for an
-// interval) are NaN.
+// interval) are NaN, which encoding/json refuses: the report turns them
+// into nulls.
 func ComputeUptimeBlocks(res *Result, blocks int) UptimeFigures {
 	nan := math.NaN()
 	u := UptimeFigures{Clients: len(res.Timing.Clients), Confidence: UptimeConfidence, Method: UptimeMethod,

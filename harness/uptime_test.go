@@ -157,3 +157,33 @@ func TestUptimeUnmeasured(t *testing.T) {
 		t.Fatalf("1.5 s run: point %v lower %v blocks %d; want 1, NaN, 1", u.Point, u.Lower, u.Blocks)
 	}
 }
+
+// TestUptimeAgreesWithChecker: from the checker's own timelines (built from
+// state records), the point figures equal the checker's mean uptimes.
+func TestUptimeAgreesWithChecker(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const clients, total = 20, 60.0
+	faults := []FaultEntry{{Step: 0, Fault: &fault.Restart{}, Start: sec(10), End: sec(13)}}
+	var recs []Record
+	for c := range clients {
+		st := func(at float64, from, to string) {
+			recs = append(recs, Record{Time: sec(at), Kind: RecState, Client: c, From: from, To: to})
+		}
+		st(0.01*float64(c), "connecting", "connected")
+		// Down with the restart, back 0.2..2.2 s after it; one random blip.
+		st(10, "connected", "reconnecting")
+		st(13.2+2*rng.Float64(), "reconnecting", "connected")
+		b := 20 + 30*rng.Float64()
+		st(b, "connected", "reconnecting")
+		st(b+rng.Float64(), "reconnecting", "connected")
+	}
+	rep := CheckTiming(TimingInput{Start: t0, End: sec(total), Clients: clients, Faults: faults}, recs)
+	res := &Result{Start: t0, End: sec(total), Faults: faults, Timing: rep}
+	u := ComputeUptime(res)
+	if math.Abs(u.Point-rep.UptimeExclOutages) > 1e-9 || math.Abs(u.Total-rep.Uptime) > 1e-9 {
+		t.Fatalf("point %v total %v; checker says %v and %v", u.Point, u.Total, rep.UptimeExclOutages, rep.Uptime)
+	}
+	if !(u.Lower < u.Point && u.Point < u.Upper) {
+		t.Errorf("interval [%v, %v] does not straddle %v", u.Lower, u.Upper, u.Point)
+	}
+}

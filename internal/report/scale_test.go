@@ -66,6 +66,8 @@ func synth(n, msgs, faults, failed int) *harness.Result {
 	res.Messages.Down = res.Messages.Up
 	res.Messages.Total = harness.MessageCounts{Sent: 2 * msgs, Acked: 2 * msgs, Delivered: 2 * msgs}
 	res.Summary.Sent, res.Summary.Delivered = 2*msgs, 2*msgs
+	up := harness.ComputeUptime(res)
+	res.Summary.Uptime, res.Summary.UptimeTotal = up.Point, up.Total
 	return res
 }
 
@@ -235,5 +237,21 @@ func TestHTMLCompact(t *testing.T) {
 	}
 	if ratio := float64(len(bigger)) / float64(len(big)); ratio > 1.1 {
 		t.Errorf("HTML of 2000 clients is %.2fx that of 200; want within 1.1x", ratio)
+	}
+}
+
+// TestSummaryCompact: the terminal summary counts every client, not only
+// the listed worst, and prints the uptime interval and the projection.
+func TestSummaryCompact(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, reportOf(t, synth(500, 1000, 2, 7))); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{"clients    500: 499 connected, 1 failed; 1499 dial attempts", "95% interval", "projected", "a projection",
+		"backoff: 999 delays observed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
 	}
 }
