@@ -146,11 +146,15 @@ func clients(res *harness.Result, rel func(time.Time) float64) []Client {
 	for _, t := range res.Timing.Clients {
 		timing[t.Client] = t
 	}
+	slowest := map[int]time.Duration{}
+	for _, s := range res.Timing.Recovery {
+		slowest[s.Client] = max(slowest[s.Client], s.Reattached)
+	}
 	out := make([]Client, 0, len(res.Clients))
 	for _, c := range res.Clients {
 		t := timing[c.Index]
 		rc := Client{ID: c.Index, Attempts: c.Attempts, Reconnects: c.Reconnects, Disconnects: t.Disconnects,
-			FinalState: c.FinalState, Uptime: t.Uptime}
+			FinalState: c.FinalState, Uptime: t.Uptime, RecoveryMaxMS: MS(slowest[c.Index])}
 		for _, sp := range t.States {
 			rc.States = append(rc.States, Span{State: sp.State, StartMS: rel(sp.Start), EndMS: rel(sp.End)})
 		}

@@ -200,6 +200,8 @@ type Client struct {
 	FinalState  string `json:"final_state"`
 	// Uptime is this client's connected time over the run.
 	Uptime float64 `json:"uptime"`
+	// RecoveryMaxMS is its slowest recovery (0 if none was measured).
+	RecoveryMaxMS float64 `json:"recovery_max_ms"`
 	States []Span  `json:"states"`
 }
 

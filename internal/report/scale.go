@@ -110,7 +110,7 @@ func buildScale(r *Report, res *harness.Result) {
 	sc.Compact = len(res.Clients) > compactAbove
 	if sc.Compact {
 		n := len(r.Clients)
-		r.Clients = worstClients(r.Clients, res)
+		r.Clients = worstClients(r.Clients)
 		sc.OmittedClients = n - len(r.Clients)
 		n = len(r.Recovery.Samples)
 		r.Recovery.Samples = slowestSamples(r.Recovery.Samples, MaxRecoverySamples)
@@ -125,14 +125,10 @@ func buildScale(r *Report, res *harness.Result) {
 // worstClients keeps the WorstClients with the least uptime (ties: the
 // slowest recovery, then the lowest id) and every failed client up to
 // MaxFailedClients, in id order.
-func worstClients(cs []Client, res *harness.Result) []Client {
-	slowest := map[int]time.Duration{}
-	for _, s := range res.Timing.Recovery {
-		slowest[s.Client] = max(slowest[s.Client], s.Reattached)
-	}
+func worstClients(cs []Client) []Client {
 	ranked := slices.Clone(cs)
 	slices.SortStableFunc(ranked, func(a, b Client) int {
-		return cmp.Or(cmp.Compare(a.Uptime, b.Uptime), cmp.Compare(slowest[b.ID], slowest[a.ID]), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(a.Uptime, b.Uptime), cmp.Compare(b.RecoveryMaxMS, a.RecoveryMaxMS), cmp.Compare(a.ID, b.ID))
 	})
 	var out []Client
 	failed := 0
