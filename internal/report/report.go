@@ -202,7 +202,7 @@ type Client struct {
 	Uptime float64 `json:"uptime"`
 	// RecoveryMaxMS is its slowest recovery (0 if none was measured).
 	RecoveryMaxMS float64 `json:"recovery_max_ms"`
-	States []Span  `json:"states"`
+	States        []Span  `json:"states"`
 }
 
 // Span is one interval a client spent in a state.
