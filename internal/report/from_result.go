@@ -100,6 +100,10 @@ func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
 		if x.Measured {
 			v := x.Observed
 			sr.Observed = &v
+			if x.Bound != "" {
+				c := x.Compared
+				sr.Compared = &c
+			}
 		}
 		r.SLOs = append(r.SLOs, sr)
 	}

@@ -99,6 +99,9 @@ type SLOResult struct {
 	// not Metric itself: a confidence bound ("uptime >= 99.9%" compares
 	// uptime_lower; see docs/SCENARIO.md). Absent otherwise.
 	GatedOn string `json:"gated_on,omitempty"`
+	// Compared is GatedOn's value, the one the threshold was compared with
+	// (absent with GatedOn).
+	Compared *float64 `json:"compared,omitempty"`
 }
 
 // Messages counts messages per direction: "up" is client to server, "down"

@@ -255,3 +255,27 @@ func TestSummaryCompact(t *testing.T) {
 		}
 	}
 }
+
+// TestSLOGatedOnLowerBound: in a report, "uptime >= X" names the bound it
+// was judged on and its value; a threshold between the bound and the point
+// fails (the negative control), one below the bound passes.
+func TestSLOGatedOnLowerBound(t *testing.T) {
+	res := synth(100, 10, 2, -1)
+	up := harness.ComputeUptime(res)
+	if !(up.Lower < up.Point) {
+		t.Fatalf("synthetic run has no interval: %+v", up)
+	}
+	mid := (up.Lower + up.Point) / 2
+	sc := &scenario.Scenario{Name: "g", Load: scenario.Load{Clients: 100, Channels: 1, Duration: time.Minute}}
+	for _, x := range []string{fmt.Sprintf("uptime >= %v", mid), fmt.Sprintf("uptime >= %v", up.Lower-0.001)} {
+		sc.SLOs = append(sc.SLOs, mustSLO(t, x))
+	}
+	r := FromResult(RunInfo{Scenario: sc}, client.Config{}, res)
+	a, b := r.SLOs[0], r.SLOs[1]
+	if a.Pass || a.GatedOn != "uptime_lower" || a.Compared == nil || *a.Compared != up.Lower || *a.Observed != up.Point {
+		t.Errorf("threshold between bound and point: %+v; want a failure gated on uptime_lower", a)
+	}
+	if !b.Pass || b.GatedOn != "uptime_lower" {
+		t.Errorf("threshold below the bound: %+v; want a pass", b)
+	}
+}
