@@ -7,7 +7,7 @@ REPORTS   ?= reports
 UNIT_PKGS  = $(shell $(GO) list ./... | grep -v '^github.com/wschaos/wschaos$$')
 GINKGO     = $(GO) tool ginkgo
 
-.PHONY: help test unit scenarios scenarios-external builtins lint vet fmt-check tidy-check bench fuzz compose-check run serve conform conform-adapters conform-baselines conform-docs
+.PHONY: help test unit scenarios scenarios-external builtins lint vet fmt-check tidy-check bench fuzz compose-check run serve conform bench-scale conform-adapters conform-baselines conform-docs
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+bench-scale: ## the scale built-in at SIZES clients (default "1000 2000"): messages, offered/nominal, recovery, peak RSS, CPU
+	SIZES="$(or $(SIZES),1000 2000)" ./scripts/bench-scale.sh
 
 bench: ## benchmarks, each against a raw gorilla/websocket baseline in the same run
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...

@@ -104,6 +104,10 @@ func timelineChart(r *Report) chart {
 		shown = shown[:maxClientRows]
 		c.Note = fmt.Sprintf("showing %d of %d clients", maxClientRows, len(r.Clients))
 	}
+	if r.Scale.Compact {
+		c.Note = fmt.Sprintf("showing the %d worst of %d clients (least uptime, failed ones); every client is in the state counts below",
+			len(shown), r.Scale.Clients)
+	}
 	for _, cl := range shown {
 		c.Texts = append(c.Texts, text{X: labelWidth - 6, Y: y + rowHeight - 3, Anchor: "end", Text: fmt.Sprintf("client %d", cl.ID)})
 		for _, s := range cl.States {
@@ -160,23 +164,21 @@ const (
 // histogramChart bins recovery times (reattached) into up to 20 bars.
 func histogramChart(r *Report) chart {
 	c := chart{Width: smallW, Height: smallH}
-	var vals []float64
-	for _, s := range r.Recovery.Samples {
-		vals = append(vals, s.ReattachedMS)
+	// The histogram the report carries covers every sample; a compact
+	// report's sample list holds only the slowest.
+	bins := r.Scale.RecoveryHistogram
+	if len(bins) == 0 {
+		bins = histogram(r.Recovery.Samples)
 	}
-	if len(vals) == 0 {
+	if len(bins) == 0 {
 		c.Note = "no recoveries measured"
 		return c
 	}
-	hi := 0.0
-	for _, v := range vals {
-		hi = math.Max(hi, v)
-	}
-	width := niceStep(math.Max(hi, 1) / 20)
-	n := int(math.Floor(hi/width)) + 1
+	n := len(bins)
+	width := bins[0].HiMS - bins[0].LoMS
 	counts := make([]int, n)
-	for _, v := range vals {
-		counts[min(int(v/width), n-1)]++
+	for i, b := range bins {
+		counts[i] = b.Count
 	}
 	maxCount := 0
 	for _, k := range counts {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"runtime/debug"
 	"time"
 
@@ -56,6 +57,18 @@ func Observed(s harness.Summary) slo.Observed {
 	}
 }
 
+// ObservedResult is [Observed] plus the metrics computed from the whole
+// result: uptime's confidence bounds and the projected uptime
+// ([harness.ComputeUptime]). A bound the run cannot support is NaN, which
+// fails an SLO gated on it as unmeasured.
+func ObservedResult(res *harness.Result) (slo.Observed, harness.UptimeFigures) {
+	obs := Observed(res.Summary)
+	up := harness.ComputeUptime(res)
+	obs["uptime_lower"], obs["uptime_upper"], obs["projected_uptime"] = up.Lower, up.Upper, up.Projected
+	obs["uptime_total_lower"], obs["uptime_total_upper"] = up.TotalLower, up.TotalUpper
+	return obs, up
+}
+
 var units = map[slo.Kind]string{slo.Duration: "seconds", slo.Ratio: "ratio", slo.Count: "count"}
 
 // FromResult turns a harness result into the stable  cfg is the
@@ -63,7 +76,7 @@ var units = map[slo.Kind]string{slo.Duration: "seconds", slo.Ratio: "ratio", slo
 // against).
 func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
 	s := info.Scenario
-	obs := Observed(res.Summary)
+	obs, up := ObservedResult(res)
 	rel := func(t time.Time) float64 {
 		if t.IsZero() {
 			return 0
@@ -76,7 +89,7 @@ func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
 			Seed: info.Seed, PlannedMS: MS(s.Load.Duration), Clients: s.Load.Clients, Channels: s.Load.Channels},
 		Stack: StackInfo{Mode: s.Stack.Mode, Target: info.Target, Toxiproxy: info.Toxiproxy, Proxy: s.Stack.Proxy},
 		Start: res.Start, End: res.End,
-		Metrics: map[string]float64(obs),
+		Metrics: finite(obs),
 		Errors:  append([]string(nil), res.Errors...),
 	}
 	exprs := make([]slo.Expr, len(s.SLOs))
@@ -87,10 +100,14 @@ func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
 	for _, x := range results {
 		sr := SLOResult{Name: x.Expr.String(), Metric: x.Expr.Metric.Name, Op: string(x.Expr.Op),
 			Threshold: x.Expr.ThresholdText, ThresholdValue: x.Expr.Threshold, Unit: units[x.Expr.Metric.Kind],
-			ObservedText: x.ObservedText(), Pass: x.Pass}
+			ObservedText: x.ObservedText(), Pass: x.Pass, GatedOn: x.Bound}
 		if x.Measured {
 			v := x.Observed
 			sr.Observed = &v
+			if x.Bound != "" {
+				c := x.Compared
+				sr.Compared = &c
+			}
 		}
 		r.SLOs = append(r.SLOs, sr)
 	}
@@ -107,7 +124,7 @@ func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
 	if n := len(res.Timing.Recovery); n > 0 {
 		r.Recovery.MeanMS = MS(total / time.Duration(n))
 	}
-	r.Uptime = Uptime{IncludingOutages: sum.UptimeTotal, ExcludingOutages: sum.Uptime}
+	r.Uptime = uptime(sum, up)
 	r.Clients = clients(res, rel)
 	for _, f := range res.Faults {
 		end := f.End
@@ -122,6 +139,7 @@ func FromResult(info RunInfo, cfg client.Config, res *harness.Result) *Report {
 	}
 	r.Backoff = backoff(cfg.Backoff, res, rel)
 	r.Harness = harnessSection(res)
+	buildScale(r, res)
 	r.Finish()
 	return r
 }
@@ -137,11 +155,15 @@ func clients(res *harness.Result, rel func(time.Time) float64) []Client {
 	for _, t := range res.Timing.Clients {
 		timing[t.Client] = t
 	}
+	slowest := map[int]time.Duration{}
+	for _, s := range res.Timing.Recovery {
+		slowest[s.Client] = max(slowest[s.Client], s.Reattached)
+	}
 	out := make([]Client, 0, len(res.Clients))
 	for _, c := range res.Clients {
 		t := timing[c.Index]
 		rc := Client{ID: c.Index, Attempts: c.Attempts, Reconnects: c.Reconnects, Disconnects: t.Disconnects,
-			FinalState: c.FinalState, Uptime: t.Uptime}
+			FinalState: c.FinalState, Uptime: t.Uptime, RecoveryMaxMS: MS(slowest[c.Index])}
 		for _, sp := range t.States {
 			rc.States = append(rc.States, Span{State: sp.State, StartMS: rel(sp.Start), EndMS: rel(sp.End)})
 		}
@@ -179,4 +201,36 @@ func version() string {
 		return bi.Main.Version
 	}
 	return "devel"
+}
+
+// finite copies obs without NaN values, which JSON cannot carry: a metric
+// the run could not measure is absent from the report's metrics.
+func finite(obs slo.Observed) map[string]float64 {
+	out := make(map[string]float64, len(obs))
+	for k, v := range obs {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func optional(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+func uptime(sum harness.Summary, up harness.UptimeFigures) Uptime {
+	u := Uptime{IncludingOutages: sum.UptimeTotal, ExcludingOutages: sum.Uptime,
+		ClientSeconds: up.ClientSeconds, ConnectedClientSeconds: up.ConnectedClientSeconds,
+		Lower: optional(up.Lower), Upper: optional(up.Upper), Confidence: up.Confidence,
+		IncludingLower: optional(up.TotalLower), IncludingUpper: optional(up.TotalUpper),
+		Blocks: up.Blocks, BlockMS: up.BlockSeconds * 1000, Method: up.Method,
+		Projected: optional(up.Projected), MeanRecoveryMS: MS(up.MeanRecovery)}
+	if !math.IsNaN(up.FaultRate) {
+		u.FaultRate = up.FaultRate
+	}
+	return u
 }

@@ -16,6 +16,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms":    msDuration,
 	"count": Count,
 	"pct":   func(f float64) string { return strconv.FormatFloat(f*100, 'f', 2, 64) + "%" },
+	"pct3":  func(f *float64) string { return pct3(f) },
 }).Parse(htmlSource))
 
 type legendEntry struct{ Name, Color string }
@@ -31,6 +32,8 @@ type htmlView struct {
 	Legend                       []legendEntry
 	Directions                   []direction
 	Timeline, Histogram, Backoff chart
+	// Area and Bands are the compact report's population charts.
+	Area, Bands chart
 }
 
 // WriteHTML writes r as one self-contained HTML page: inline CSS and SVG,
@@ -48,6 +51,9 @@ func WriteHTML(w io.Writer, r *Report) error {
 		Histogram: histogramChart(r),
 		Backoff:   backoffChart(r),
 	}
+	if r.Scale.Compact {
+		v.Area, v.Bands = stateAreaChart(r), recoveryBandsChart(r)
+	}
 	for _, s := range []string{"connecting", "connected", "reconnecting", "failed", "closed"} {
 		v.Legend = append(v.Legend, legendEntry{s, stateColor(s)})
 	}
@@ -55,4 +61,13 @@ func WriteHTML(w io.Writer, r *Report) error {
 		return fmt.Errorf("report: failed to write HTML: %w", err)
 	}
 	return nil
+}
+
+// pct3 renders an optional ratio as a percentage to three places, "n/a"
+// when absent.
+func pct3(f *float64) string {
+	if f == nil {
+		return "n/a"
+	}
+	return strconv.FormatFloat(*f*100, 'f', 3, 64) + "%"
 }

@@ -41,6 +41,10 @@ type Report struct {
 	Clients  []Client           `json:"clients"`
 	Faults   []Fault            `json:"faults"`
 	Backoff  Backoff            `json:"backoff"`
+	// Scale holds the population-wide views (state counts over time,
+	// recovery per fault, the recovery histogram) and, for a run of more
+	// than Scale.Threshold clients, what the lists above left out.
+	Scale Scale `json:"scale"`
 	// Errors lists problems the run met that did not stop it (a fault that
 	// could not be applied, say). Empty on a clean run; any error fails it.
 	Errors []string `json:"errors"`
@@ -96,6 +100,13 @@ type SLOResult struct {
 	Observed     *float64 `json:"observed"`
 	ObservedText string   `json:"observed_text"`
 	Pass         bool     `json:"pass"`
+	// GatedOn names the metric the threshold was compared with when it is
+	// not Metric itself: a confidence bound ("uptime >= 99.9%" compares
+	// uptime_lower; see docs/SCENARIO.md). Absent otherwise.
+	GatedOn string `json:"gated_on,omitempty"`
+	// Compared is GatedOn's value, the one the threshold was compared with
+	// (absent with GatedOn).
+	Compared *float64 `json:"compared,omitempty"`
 }
 
 // Messages counts messages per direction: "up" is client to server, "down"
@@ -155,10 +166,35 @@ type RecoverySample struct {
 	ReattachedMS float64 `json:"reattached_ms"`
 }
 
-// Uptime is connected time over run time, averaged over clients.
+// Uptime is connected client-seconds over client-seconds (equal to the
+// clients' mean uptime, since every client spans the run), with a 95 %
+// confidence interval for ExcludingOutages and a projection for short runs.
+// harness.UptimeFigures documents the method; docs/SOAK.md explains it.
 type Uptime struct {
 	IncludingOutages float64 `json:"including_outages"`
 	ExcludingOutages float64 `json:"excluding_outages"`
+	// ClientSeconds and ConnectedClientSeconds are the counts behind
+	// ExcludingOutages (outage windows left out of both).
+	ClientSeconds          float64 `json:"client_seconds"`
+	ConnectedClientSeconds float64 `json:"connected_client_seconds"`
+	// Lower and Upper bound ExcludingOutages at Confidence; null when the
+	// run was too short for an interval (fewer than two blocks).
+	Lower      *float64 `json:"lower"`
+	Upper      *float64 `json:"upper"`
+	Confidence float64  `json:"confidence"`
+	// IncludingLower and IncludingUpper bound IncludingOutages likewise.
+	IncludingLower *float64 `json:"including_outages_lower"`
+	IncludingUpper *float64 `json:"including_outages_upper"`
+	// Blocks and BlockMS describe the time blocks of the batch-means
+	// interval; Method names it.
+	Blocks  int     `json:"blocks"`
+	BlockMS float64 `json:"block_ms"`
+	Method  string  `json:"method"`
+	// Projected is a projection, not a measurement: 1 - FaultRate x
+	// MeanRecoveryMS, with FaultRate the disruptions per client-second.
+	Projected      *float64 `json:"projected"`
+	FaultRate      float64  `json:"fault_rate"`
+	MeanRecoveryMS float64  `json:"mean_recovery_ms"`
 }
 
 // Client is one client's story.
@@ -172,7 +208,9 @@ type Client struct {
 	FinalState  string `json:"final_state"`
 	// Uptime is this client's connected time over the run.
 	Uptime float64 `json:"uptime"`
-	States []Span  `json:"states"`
+	// RecoveryMaxMS is its slowest recovery (0 if none was measured).
+	RecoveryMaxMS float64 `json:"recovery_max_ms"`
+	States        []Span  `json:"states"`
 }
 
 // Span is one interval a client spent in a state.
@@ -268,6 +306,18 @@ func (r *Report) Finish() {
 	}
 	if r.Errors == nil {
 		r.Errors = []string{}
+	}
+	if r.Scale.FinalStates == nil {
+		r.Scale.FinalStates = map[string]int{}
+	}
+	if r.Scale.States == nil {
+		r.Scale.States = []StateBucket{}
+	}
+	if r.Scale.RecoveryByFault == nil {
+		r.Scale.RecoveryByFault = []FaultRecovery{}
+	}
+	if r.Scale.RecoveryHistogram == nil {
+		r.Scale.RecoveryHistogram = []HistogramBin{}
 	}
 }
 

@@ -28,6 +28,30 @@ func findChromium() string {
 // WSCHAOS_SCREENSHOT=path to keep the PNG for a human look; CI sets
 // WSCHAOS_REQUIRE_CHROMIUM so that a missing browser fails instead of skipping.
 func TestHTMLScreenshot(t *testing.T) {
+	img := screenshot(t, sample(), os.Getenv("WSCHAOS_SCREENSHOT"))
+	for _, p := range screenshotProblems(img) {
+		t.Error(p)
+	}
+}
+
+// TestHTMLScreenshotCompact does the same for a compact report (500
+// clients): the state area and worst-client rows must be drawn.
+// WSCHAOS_SCREENSHOT_COMPACT=path keeps its PNG.
+func TestHTMLScreenshotCompact(t *testing.T) {
+	r := reportOf(t, synth(500, 1000, 3, 7))
+	if !r.Scale.Compact {
+		t.Fatal("a 500-client report is not compact")
+	}
+	img := screenshot(t, r, os.Getenv("WSCHAOS_SCREENSHOT_COMPACT"))
+	for _, p := range screenshotProblems(img) {
+		t.Error(p)
+	}
+}
+
+// screenshot renders r in headless Chromium at 1400x1800 and decodes the
+// PNG, keeping a copy at keep when set.
+func screenshot(t *testing.T, r *Report, keep string) image.Image {
+	t.Helper()
 	bin := findChromium()
 	if bin == "" {
 		if os.Getenv("WSCHAOS_REQUIRE_CHROMIUM") != "" {
@@ -41,7 +65,7 @@ func TestHTMLScreenshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteHTML(f, sample()); err != nil {
+	if err := WriteHTML(f, r); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -56,7 +80,7 @@ func TestHTMLScreenshot(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chromium failed: %v\n%s", err, out)
 	}
-	if keep := os.Getenv("WSCHAOS_SCREENSHOT"); keep != "" {
+	if keep != "" {
 		if data, err := os.ReadFile(shot); err == nil {
 			_ = os.WriteFile(keep, data, 0o644)
 		}
@@ -70,9 +94,7 @@ func TestHTMLScreenshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range screenshotProblems(img) {
-		t.Error(p)
-	}
+	return img
 }
 
 // screenshotProblems lists what makes img not look like a rendered report.

@@ -56,8 +56,15 @@ func WriteSummary(w io.Writer, r *Report) error {
 	if rc.Unrecovered > 0 {
 		fmt.Fprintf(&b, "  (%d unrecovered)", rc.Unrecovered)
 	}
-	fmt.Fprintf(&b, "\n  uptime     %.3f%% (%.3f%% outside injected outages)\n",
-		r.Uptime.IncludingOutages*100, r.Uptime.ExcludingOutages*100)
+	fmt.Fprintf(&b, "\n  uptime     %.3f%% (%.3f%% outside injected outages", r.Uptime.IncludingOutages*100, r.Uptime.ExcludingOutages*100)
+	if u := r.Uptime; u.Lower != nil && u.Upper != nil {
+		fmt.Fprintf(&b, "; 95%% interval %s to %s over %d blocks", pct3(u.Lower), pct3(u.Upper), u.Blocks)
+	}
+	b.WriteString(")\n")
+	if r.Uptime.Projected != nil {
+		fmt.Fprintf(&b, "  projected  %s uptime (a projection: %.3g disruptions per client-hour x %s mean recovery)\n",
+			pct3(r.Uptime.Projected), r.Uptime.FaultRate*3600, msDuration(r.Uptime.MeanRecoveryMS))
+	}
 
 	states := map[string]int{}
 	attempts := 0
@@ -65,15 +72,19 @@ func WriteSummary(w io.Writer, r *Report) error {
 		states[c.FinalState]++
 		attempts += c.Attempts
 	}
+	nClients := len(r.Clients)
+	if r.Scale.Clients > 0 { // a compact report lists only the worst clients
+		states, attempts, nClients = r.Scale.FinalStates, r.Scale.Attempts, r.Scale.Clients
+	}
 	var parts []string
 	for _, s := range []string{"connected", "connecting", "reconnecting", "failed", "closed"} {
 		if states[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", states[s], s))
 		}
 	}
-	fmt.Fprintf(&b, "  clients    %d: %s; %d dial attempts\n", len(r.Clients), strings.Join(parts, ", "), attempts)
+	fmt.Fprintf(&b, "  clients    %d: %s; %d dial attempts\n", nClients, strings.Join(parts, ", "), attempts)
 	fmt.Fprintf(&b, "  faults     %d injected; backoff: %d delays observed, %d outside the configured distribution\n",
-		len(r.Faults), len(r.Backoff.Observations), r.Backoff.Violations)
+		len(r.Faults), len(r.Backoff.Observations)+r.Scale.OmittedBackoffObservations, r.Backoff.Violations)
 	writeHarnessSummary(&b, r)
 	for _, e := range r.Errors {
 		fmt.Fprintf(&b, "  error      %s\n", e)

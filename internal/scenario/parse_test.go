@@ -244,7 +244,7 @@ func TestParseCollectsEveryError(t *testing.T) {
 func TestBuiltinsValid(t *testing.T) {
 	infos := Builtins()
 	want := []string{"default", "blackhole", "flaky-network", "latency-spike", "persistent-outage",
-		"retry-after-storm", "rolling-deploy", "server-restart", "session-loss", "thundering-herd"}
+		"retry-after-storm", "rolling-deploy", "scale", "server-restart", "session-loss", "soak", "thundering-herd"}
 	if len(infos) != len(want) {
 		t.Fatalf("built-ins = %v; want %v", infos, want)
 	}

@@ -11,6 +11,10 @@
 // ratio metrics, and a non-negative integer for counts. A value of the wrong
 // kind for its metric is a parse error, so a typo fails before a run starts.
 //
+// Some metrics are estimates with a 95 % confidence interval (see
+// [Bounds]): "uptime >= 99.9%" compares the interval's lower bound, so it
+// holds only if the data supports it.
+//
 // Entry points:
 //   - [Parse] turns one expression into an [Expr] or a [*SyntaxError].
 //   - [Expr.Eval] checks an expression against observed values.
