@@ -22,7 +22,7 @@ func Run(ctx context.Context, plan Plan, opts RunOptions) (*Result, error) {
 		return nil, err
 	}
 	plan = plan.withDefaults()
-	r := &runner{plan: plan, opts: opts, rec: NewRecorder(), log: opts.Logger, id: newRunID()}
+	r := &runner{plan: plan, opts: opts, rec: NewRecorder(), log: opts.Logger, id: plan.runID()}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -144,10 +144,10 @@ func (r *runner) connect(ctx context.Context) error {
 	r.agent = agent
 	r.phaseMu.Unlock()
 	for i := range ld.Clients {
-		m := &member{index: i, name: history.ClientName(i), next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, i)}
+		m := &member{index: i, name: history.ClientName(i), next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, r.plan.ClientOffset+i)}
 		m.info.Index = i
 		for k := range ld.Channels {
-			m.channels = append(m.channels, channelName(r.id, i, k))
+			m.channels = append(m.channels, channelName(r.id, r.plan.ClientOffset+i, k))
 		}
 		m.info.Channels = m.channels
 		s, err := client.NewSession(r.stack.SessionURL(), sessionConfig(r.stack.ThroughProxy(r.plan.Client), r.plan.Window, i, r.rec, m))
