@@ -104,8 +104,8 @@ func FromMerged(m *shard.Merged, sources []string) (*Report, error) {
 		Tool: Tool{Name: "wschaos", Version: version()},
 		Scenario: ScenarioInfo{Name: m.Scenario.Name, Description: meta.Description, Source: meta.Source, Short: meta.Short,
 			Seed: m.Seed, PlannedMS: MS(meta.Planned), Clients: meta.Clients, Channels: meta.Channels},
-		Stack:   StackInfo{Mode: meta.StackMode, Target: meta.Target, Toxiproxy: meta.Toxiproxy, Proxy: meta.Proxy},
-		Start:   m.Start, End: m.End,
+		Stack: StackInfo{Mode: meta.StackMode, Target: meta.Target, Toxiproxy: meta.Toxiproxy, Proxy: meta.Proxy},
+		Start: m.Start, End: m.End,
 		Metrics: map[string]float64(obs),
 		Errors:  slices.Clone(m.Total.HarnessErrors),
 	}
