@@ -153,6 +153,12 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 		return err
 	}
 	plan, err := s.Plan(seed)
+	if err != nil && admin != nil && errors.Is(err, harness.ErrNeedsServer) {
+		// The scenario layer judges the plan without the admin API; with it
+		// the harness accepts server faults: judge again with it set.
+		plan.Stack.TargetAdmin = admin
+		err = plan.Validate()
+	}
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}

@@ -91,7 +91,8 @@ type Merged struct {
 	Recovery *Sketch
 	Latency  *Sketch
 	// Faults and ServerEvents come from the shard that drove server faults
-	// (shard 0); ServerEventCounts sums every shard's.
+	// (shard 0); ServerEventCounts sums every shard's local fault server,
+	// or is shard 0's alone against a shared target (Meta.TargetAdmin).
 	Faults            []FaultRecord
 	ServerEvents      []ServerEvent
 	ServerEventCounts map[string]int64
@@ -262,7 +263,13 @@ func sum(inputs []Input) (*Merged, error) {
 		if p.Shard.Index == 0 {
 			m.Faults, m.ServerEvents = p.Faults, p.ServerEvents
 		}
+		// Against a shared target every shard reads the same server log:
+		// count it once (shard 0's); local fault servers are one per shard.
+		shared := ref.Meta.TargetAdmin != ""
 		for k, v := range p.ServerEventCounts {
+			if shared && p.Shard.Index != 0 {
+				break
+			}
 			if m.ServerEventCounts == nil {
 				m.ServerEventCounts = map[string]int64{}
 			}
