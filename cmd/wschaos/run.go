@@ -167,7 +167,7 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 	if err != nil {
 		return err
 	}
-	for _, p := range []string{f.jsonPath, f.junitPath, f.htmlPath, f.shard.partial} {
+	for _, p := range []string{f.jsonPath, f.junitPath, f.htmlPath} {
 		if err := checkOutputPath(p); err != nil {
 			return err
 		}

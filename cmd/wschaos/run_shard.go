@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -116,6 +117,14 @@ func applyShard(f *shardFlags, s *scenario.Scenario, short bool, plan *harness.P
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	total := plan.Load.Clients
+	if spec.Count > 1 && !hasAt {
+		return nil, usageErr("--shard %s: every shard needs the same start instant: pass --start-at (or $%s); the run id that keeps runs apart derives from it", spec, shard.StartAtEnv)
+	}
+	if f.partial != "" {
+		if err := os.MkdirAll(filepath.Dir(f.partial), 0o755); err != nil {
+			return nil, usageErr("--partial %s: %w", f.partial, err)
+		}
+	}
 	if spec.Count > 1 && !seedFixed {
 		return nil, usageErr("--shard %s: every shard needs the same seed: pass --seed (or set seed: in the scenario)", spec)
 	}
