@@ -128,10 +128,10 @@ func applyShard(f *shardFlags, s *scenario.Scenario, short bool, plan *harness.P
 	if spec.Count > 1 && !seedFixed {
 		return nil, usageErr("--shard %s: every shard needs the same seed: pass --seed (or set seed: in the scenario)", spec)
 	}
-	if spec.Count > total {
+	if spec.Count > 1 && spec.Count > total {
 		return nil, usageErr("--shard %s: %d shards for %d clients: use at most %d shards", spec, spec.Count, total, total)
 	}
-	rng, err := spec.Clients(total)
+	rng, err := spec.Clients(max(total, 0))
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
@@ -147,7 +147,9 @@ func applyShard(f *shardFlags, s *scenario.Scenario, short bool, plan *harness.P
 	if spec.Count > 1 || hasAt {
 		plan.RunID = runID
 	}
-	plan.Load.Clients, plan.ClientOffset = rng.Len(), rng.Lo
+	if spec.Count > 1 { // unsharded, the plan stays as written (0 clients: the harness default)
+		plan.Load.Clients, plan.ClientOffset = rng.Len(), rng.Lo
+	}
 	if plan.Stack.TargetAdmin != nil && spec.Index != 0 {
 		for i, st := range plan.Timeline {
 			if st.Fault != nil && st.Fault.Tags().Has(fault.Server) {
