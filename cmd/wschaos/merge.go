@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -97,7 +98,7 @@ func runMerge(_ context.Context, cmd *cobra.Command, f mergeFlags, args []string
 			return &exitError{code: exitFailed, err: err}
 		}
 	}
-	if err := writeOutputs(out, runFlags{jsonPath: f.jsonPath, junitPath: f.junitPath, htmlPath: f.htmlPath}, r); err != nil {
+	if err := writeMergeOutputs(out, f, r); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if !r.Pass {
@@ -108,4 +109,23 @@ func runMerge(_ context.Context, cmd *cobra.Command, f mergeFlags, args []string
 		return &exitError{code: exitFailed}
 	}
 	return nil
+}
+
+// writeMergeOutputs writes the requested reports; JUnit with a test case
+// per shard.
+func writeMergeOutputs(stdout io.Writer, f mergeFlags, r *report.Report) error {
+	var errs []error
+	for _, o := range []struct {
+		path  string
+		write func(io.Writer, *report.Report) error
+	}{{f.jsonPath, report.WriteJSON}, {f.junitPath, report.WriteMergedJUnit}, {f.htmlPath, report.WriteHTML}} {
+		switch o.path {
+		case "":
+		case "-":
+			errs = append(errs, o.write(stdout, r))
+		default:
+			errs = append(errs, writeFile(o.path, r, o.write))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -149,6 +149,11 @@ func applyShard(f *shardFlags, s *scenario.Scenario, short bool, plan *harness.P
 	}
 	if spec.Count > 1 { // unsharded, the plan stays as written (0 clients: the harness default)
 		plan.Load.Clients, plan.ClientOffset = rng.Len(), rng.Lo
+		// A shard's own fault server (embedded stack) draws from the
+		// shard's seed stream: shard i of a rerun repeats its choices.
+		if plan.Stack.Server.Seed == 0 {
+			plan.Stack.Server.Seed = spec.Seed(seed)
+		}
 	}
 	if plan.Stack.TargetAdmin != nil && spec.Index != 0 {
 		for i, st := range plan.Timeline {

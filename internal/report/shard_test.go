@@ -155,6 +155,15 @@ func TestMergedHTMLAndSummaryShowShards(t *testing.T) {
 	if !strings.Contains(sum.String(), "shards of run r1") {
 		t.Errorf("summary: %q", sum.String())
 	}
+	var junit bytes.Buffer
+	if err := WriteMergedJUnit(&junit, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`name="shard 0/2"`, `name="shard 1/2"`, `name="run_id" value="r1"`, `tests="4"`} {
+		if !strings.Contains(junit.String(), w) {
+			t.Errorf("JUnit lacks %s:\n%s", w, junit.String())
+		}
+	}
 	// A plain run's report has no shard section.
 	r.Shards = nil
 	html.Reset()
