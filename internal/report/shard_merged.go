@@ -62,10 +62,11 @@ func ServerEvents(evs []faultserver.Event) *ServerEventLog {
 }
 
 // MergedSummary is the flat SLO figures of a merged run: sums of the
-// shards' counters, uptime as summed time, quantiles from the merged sketch.
+// shards' counters, uptime as summed time, quantiles from the merged sketch
+// at the rank one process's report uses (shard.Sketch.EmpiricalQuantile).
 func MergedSummary(m *shard.Merged) harness.Summary {
 	t := m.Total
-	q := func(x float64) time.Duration { d, _ := m.Recovery.Quantile(x); return d }
+	q := func(x float64) time.Duration { d, _ := m.Recovery.EmpiricalQuantile(x); return d }
 	s := harness.Summary{
 		RecoveryP50: q(0.5), RecoveryP90: q(0.9), RecoveryP99: q(0.99), RecoveryMax: q(1),
 		Recoveries: int(t.Recoveries), Unrecovered: int(t.Unrecovered),
