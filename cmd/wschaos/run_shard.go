@@ -155,18 +155,22 @@ func applyShard(f *shardFlags, s *scenario.Scenario, short bool, plan *harness.P
 			plan.Stack.Server.Seed = spec.Seed(seed)
 		}
 	}
-	if plan.Stack.TargetAdmin != nil && spec.Index != 0 {
+	admin := plan.Stack.TargetAdmin
+	if admin != nil && spec.Index != 0 {
 		for i, st := range plan.Timeline {
 			if st.Fault != nil && st.Fault.Tags().Has(fault.Server) {
 				plan.Timeline[i].Fault = harness.DrivenElsewhere(st.Fault)
 			}
 		}
+		// Nor does it touch the admin API at all: its stack's closing
+		// "clear every fault" would lift shard 0's faults mid-step.
+		plan.Stack.TargetAdmin = nil
 	}
 	meta := shard.Meta{Description: s.Description, Source: s.Source, Short: short, Planned: s.Load.Duration,
 		Clients: total, Channels: s.Load.Channels, StackMode: s.Stack.Mode, Target: s.Stack.Target,
 		Toxiproxy: s.Stack.Toxiproxy, Proxy: s.Stack.Proxy}
-	if plan.Stack.TargetAdmin != nil {
-		meta.TargetAdmin = plan.Stack.TargetAdmin.URL()
+	if admin != nil {
+		meta.TargetAdmin = admin.URL()
 	}
 	for _, x := range s.SLOs {
 		meta.SLOs = append(meta.SLOs, x.Expr.String())
