@@ -98,6 +98,12 @@ func runMerge(_ context.Context, cmd *cobra.Command, f mergeFlags, args []string
 			return &exitError{code: exitFailed, err: err}
 		}
 	}
+	for _, sh := range r.Shards.Shards {
+		if sh.Nominal > 0 && float64(sh.Offered) < 0.9*float64(sh.Nominal) {
+			fmt.Fprintf(cmd.ErrOrStderr(), "wschaos merge: warning: shard %d offered %d of the %d messages its plan meant (%.0f%%): its load generator fell short (CPU?); the verdict covers the load that ran\n",
+				sh.Index, sh.Offered, sh.Nominal, 100*float64(sh.Offered)/float64(sh.Nominal))
+		}
+	}
 	if err := writeMergeOutputs(out, f, r); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}

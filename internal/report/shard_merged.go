@@ -35,7 +35,11 @@ type ShardEntry struct {
 	Unrecovered int64           `json:"unrecovered"`
 	Failed      int64           `json:"failed_clients"`
 	Uptime      float64         `json:"uptime"`
-	Errors      []string        `json:"errors"`
+	// Offered is messages the shard sent, Nominal what the plan meant it to
+	// send: a shortfall is the load generator's (CPU), not the system's.
+	Offered int64    `json:"offered"`
+	Nominal int64    `json:"nominal"`
+	Errors  []string `json:"errors"`
 }
 
 // ServerEventLog is the fault server's event log for the run: fault-level
@@ -126,6 +130,7 @@ func FromMerged(m *shard.Merged, sources []string) (*Report, error) {
 	for i, t := range m.Shards {
 		e := ShardEntry{Index: i, ClientsLo: t.Clients.Lo, ClientsHi: t.Clients.Hi, Up: mergedCounts(t.Up), Down: mergedCounts(t.Down),
 			Recoveries: t.Recoveries, Unrecovered: t.Unrecovered, Failed: t.FailedClients, Uptime: t.Uptime(),
+			Offered: t.Offered, Nominal: t.Nominal,
 			Errors: append([]string{}, t.HarnessErrors...)}
 		if i < len(sources) {
 			e.Source = sources[i]

@@ -17,11 +17,11 @@ func WriteShardSummary(w io.Writer, r *Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n  shards of run %s (recovery quantiles within %.0f%% of exact)\n", r.Shards.RunID, r.Shards.RelativeAccuracy*100)
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  shard\tclients\tsent\tdelivered\tlost\tduplicated\trecoveries\tunrecovered\tfailed\tuptime\terrors\t")
+	fmt.Fprintln(tw, "  shard\tclients\tsent\tdelivered\tlost\tduplicated\trecoveries\tunrecovered\tfailed\tuptime\toffered\terrors\t")
 	for _, s := range r.Shards.Shards {
-		fmt.Fprintf(tw, "  %d\t%d-%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f%%\t%d\t\n", s.Index, s.ClientsLo, s.ClientsHi-1,
+		fmt.Fprintf(tw, "  %d\t%d-%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f%%\t%s\t%d\t\n", s.Index, s.ClientsLo, s.ClientsHi-1,
 			s.Up.Sent+s.Down.Sent, s.Up.Delivered+s.Down.Delivered, s.Up.Lost+s.Down.Lost, s.Up.Duplicated+s.Down.Duplicated,
-			s.Recoveries, s.Unrecovered, s.Failed, s.Uptime*100, len(s.Errors))
+			s.Recoveries, s.Unrecovered, s.Failed, s.Uptime*100, offeredText(s), len(s.Errors))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("report: failed to write shard summary: %w", err)
@@ -30,4 +30,13 @@ func WriteShardSummary(w io.Writer, r *Report) error {
 		return fmt.Errorf("report: failed to write shard summary: %w", err)
 	}
 	return nil
+}
+
+// offeredText is the share of the nominal load a shard sent ("-" when the
+// plan named none).
+func offeredText(s ShardEntry) string {
+	if s.Nominal <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", 100*float64(s.Offered)/float64(s.Nominal))
 }
