@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -99,6 +100,11 @@ type RunOptions struct {
 	KeepRecords bool
 	// Logger receives the harness's own logs (nil: none).
 	Logger *slog.Logger
+	// BeforeLoad, if set, runs once every client is connected and
+	// attached, just before the load and the timeline start (PhaseRun); an
+	// error ends the run with it. Sharded runs wait there for their common
+	// start instant, so every shard's timeline counts from one moment.
+	BeforeLoad func(ctx context.Context) error
 }
 
 // Phase names a stage of a run.

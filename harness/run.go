@@ -86,6 +86,11 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	if err := r.connect(ctx); err != nil {
 		return nil, err
 	}
+	if r.opts.BeforeLoad != nil {
+		if err := r.opts.BeforeLoad(ctx); err != nil {
+			return nil, err
+		}
+	}
 	firstEvent := lastEventID(stack.Server())
 
 	r.setPhase(PhaseRun)

@@ -184,9 +184,6 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 		return nil
 	}
 
-	if err := sp.waitStart(ctx, errOut); err != nil {
-		return err
-	}
 	shardNote := ""
 	if spec.Count > 1 {
 		shardNote = fmt.Sprintf(", shard %s (clients %d..%d, run %s)", spec, sp.clients.Lo, sp.clients.Hi-1, plan.RunID)
@@ -198,9 +195,14 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 		mode = progressNone
 	}
 	pp := newProgressPrinter(errOut, mode)
-	res, err := harness.Run(ctx, plan, harness.RunOptions{Progress: pp.update, KeepRecords: true})
+	res, err := harness.Run(ctx, plan, harness.RunOptions{Progress: pp.update, KeepRecords: true,
+		BeforeLoad: func(ctx context.Context) error { return sp.waitStart(ctx, errOut) }})
 	pp.finish()
 	if err != nil {
+		var ex *exitError
+		if errors.As(err, &ex) { // a late start: the shard's own verdict
+			return ex
+		}
 		if errors.Is(err, harness.ErrInvalidPlan) || errors.Is(err, harness.ErrInvalidFault) {
 			return &exitError{code: exitUsage, err: err}
 		}

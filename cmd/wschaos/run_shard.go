@@ -34,7 +34,7 @@ func (f *shardFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.shard, "shard", "", "run shard i of n (\"i/n\", 0 <= i < n): a contiguous 1/n of the clients, named and seeded as in the unsharded run; needs a fixed seed (--seed or the scenario's)")
 	fl.IntVar(&f.shards, "shards", 0, "run one of n shards, the index taken from $"+shard.CompletionIndexEnv+" (a Kubernetes Indexed Job's pod index)")
 	fl.StringVar(&f.partial, "partial", "", "write this shard's partial result (JSON) to FILE for wschaos merge; the exit status is then 0 once it is written (the merge is the gate)")
-	fl.StringVar(&f.startAt, "start-at", "", "coordinated start instant, RFC 3339 (default $"+shard.StartAtEnv+"): wait until then; a shard more than "+shard.DefaultStartTolerance.String()+" late refuses to run (exit 2)")
+	fl.StringVar(&f.startAt, "start-at", "", "coordinated start instant, RFC 3339 (default $"+shard.StartAtEnv+"): clients connect first, then the load and the timeline start at that instant; a shard still connecting "+shard.DefaultStartTolerance.String()+" after it refuses to run (exit 2)")
 	fl.StringVar(&f.admin, "target-admin", "", "admin API URL of a wschaos-serve target (e.g. http://staging:8081): fault-server steps are applied through it (by shard 0 only in a sharded run) and its event log goes into the report")
 	fl.StringVar(&f.adminToken, "target-admin-token", "", "bearer token for --target-admin (default $"+adminTokenEnv+", or --target-admin-token-file)")
 	fl.StringVar(&f.adminTokenF, "target-admin-token-file", "", "read the --target-admin token from this file (e.g. a mounted Kubernetes Secret)")
@@ -213,7 +213,11 @@ func scenarioBytes(s *scenario.Scenario) ([]byte, error) {
 	return b, nil
 }
 
-// waitStart lines this shard up on the start instant.
+// waitStart lines this shard up on the start instant. It runs once the
+// shard's clients are connected and attached (harness.RunOptions.BeforeLoad),
+// so every shard's load and timeline start at the instant, whatever its own
+// connect time; a shard still connecting more than the tolerance past it is
+// late.
 func (sp *shardPlan) waitStart(ctx context.Context, errOut io.Writer) error {
 	if !sp.hasAt {
 		return nil
