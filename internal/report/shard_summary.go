@@ -40,3 +40,14 @@ func offeredText(s ShardEntry) string {
 	}
 	return fmt.Sprintf("%.0f%%", 100*float64(s.Offered)/float64(s.Nominal))
 }
+
+// mergedClientsLine is the summary's clients line for a merged report, from
+// the summed metrics (a merged report has no per-client entries).
+func mergedClientsLine(r *Report) (string, bool) {
+	if r.Shards == nil {
+		return "", false
+	}
+	m := r.Metrics
+	return fmt.Sprintf("  clients    %d: %.0f connected, %.0f failed; %.0f dial attempts (over %d shards)\n",
+		r.Scenario.Clients, m["connected_clients"], m["failed_clients"], m["attempts"], r.Shards.Count), true
+}
