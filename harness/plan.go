@@ -1,9 +1,11 @@
 package harness
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"time"
 
 	"github.com/wschaos/wschaos/client"
@@ -44,6 +46,15 @@ type Plan struct {
 	// ConnectTimeout bounds the initial connect and attach of every client.
 	// Default 30s.
 	ConnectTimeout time.Duration `json:"connect_timeout,omitempty"`
+	// ClientOffset is the global index of this plan's client 0 when the
+	// plan is one shard of a larger one (internal/shard): client i is named
+	// on the wire, and seeded, as client ClientOffset+i, so a shard's
+	// clients behave as they would in the unsharded run. Default 0.
+	ClientOffset int `json:"client_offset,omitempty"`
+	// RunID prefixes the run's channel names ("<RunID>.c<i>.<k>"); every
+	// shard of a run passes the same one. Default: random per run. It must
+	// be 1-63 of [A-Za-z0-9_-].
+	RunID string `json:"run_id,omitempty"`
 }
 
 // Load is the traffic a run generates. Each client i attaches Channels
@@ -89,6 +100,11 @@ type RunOptions struct {
 	KeepRecords bool
 	// Logger receives the harness's own logs (nil: none).
 	Logger *slog.Logger
+	// BeforeLoad, if set, runs once every client is connected and
+	// attached, just before the load and the timeline start (PhaseRun); an
+	// error ends the run with it. Sharded runs wait there for their common
+	// start instant, so every shard's timeline counts from one moment.
+	BeforeLoad func(ctx context.Context) error
 }
 
 // Phase names a stage of a run.
@@ -153,6 +169,16 @@ func (p Plan) withDefaults() Plan {
 	return p
 }
 
+var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
+
+// runID is RunID, else a random id.
+func (p Plan) runID() string {
+	if p.RunID != "" {
+		return p.RunID
+	}
+	return newRunID()
+}
+
 // ErrInvalidPlan is wrapped by every Plan validation error.
 var ErrInvalidPlan = errors.New("invalid plan")
 
@@ -174,6 +200,12 @@ func (p Plan) Validate() error {
 	case p.Client.OnMessage != nil || p.Client.Resubscribe != nil:
 		return bad("Client.OnMessage and Resubscribe must be nil: the session owns every frame")
 	}
+	if p.ClientOffset < 0 {
+		return bad("client offset %d is negative", p.ClientOffset)
+	}
+	if p.RunID != "" && !runIDPattern.MatchString(p.RunID) {
+		return bad("run id %q: want 1-63 of [A-Za-z0-9_-], starting alphanumeric", p.RunID)
+	}
 	if err := p.Timeline.Validate(); err != nil {
 		return fmt.Errorf("harness: %w: %w", ErrInvalidPlan, err)
 	}
@@ -184,8 +216,8 @@ func (p Plan) Validate() error {
 // fault server of ours to drive, and a plan that cannot replay what it says
 // must not start.
 func (p Plan) validateTarget() error {
-	if p.Stack.Target == "" {
-		return nil
+	if p.Stack.Target == "" || p.Stack.TargetAdmin != nil {
+		return nil // the local fault server, or the target's admin API
 	}
 	for i, st := range p.Timeline {
 		if st.Fault != nil && st.Fault.Tags().Has(fault.Server) {

@@ -28,7 +28,7 @@ func Run(ctx context.Context, plan Plan, opts RunOptions) (*Result, error) {
 	if testHooks.fullRecorder {
 		rec = history.NewRecorder()
 	}
-	r := &runner{plan: plan, opts: opts, rec: rec, log: opts.Logger, id: newRunID()}
+	r := &runner{plan: plan, opts: opts, rec: rec, log: opts.Logger, id: plan.runID()}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -99,6 +99,11 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	if err := r.connect(ctx); err != nil {
 		return nil, err
 	}
+	if r.opts.BeforeLoad != nil {
+		if err := r.opts.BeforeLoad(ctx); err != nil {
+			return nil, err
+		}
+	}
 	firstEvent := lastEventID(stack.Server())
 
 	r.setPhase(PhaseRun)
@@ -161,10 +166,10 @@ func (r *runner) connect(ctx context.Context) error {
 	r.agent = agent
 	r.phaseMu.Unlock()
 	for i := range ld.Clients {
-		m := &member{index: i, name: history.ClientName(i), next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, i)}
+		m := &member{index: i, name: history.ClientName(i), next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, r.plan.ClientOffset+i)}
 		m.info.Index = i
 		for k := range ld.Channels {
-			m.channels = append(m.channels, channelName(r.id, i, k))
+			m.channels = append(m.channels, channelName(r.id, r.plan.ClientOffset+i, k))
 		}
 		m.info.Channels = m.channels
 		s, err := client.NewSession(r.stack.SessionURL(), sessionConfig(r.stack.ThroughProxy(r.plan.Client), r.plan.Window, i, r.rec, m))

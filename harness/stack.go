@@ -45,6 +45,10 @@ type StackOptions struct {
 	Target string
 	// Server configures the local fault server (ignored with Target).
 	Server faultserver.Config
+	// TargetAdmin, with Target, is the target's admin API (a `wschaos
+	// serve` one): fault-server faults are then applied through it, and its
+	// event log goes into the Result. Nil: network faults only.
+	TargetAdmin *AdminClient
 }
 
 // Stack is a fault server (or an external target) with a Toxiproxy proxy in
@@ -63,6 +67,9 @@ type Stack struct {
 	upstream *url.URL // where the proxy points (scheme ws/wss, host, path)
 	// targetHost is the Target's host as written, for the Host header.
 	targetHost string
+
+	admin      *AdminClient // with a Target: its admin API, or nil
+	adminSince uint64       // the admin event log's newest id when the stack started
 
 	closeOnce sync.Once
 	closeErr  error
@@ -87,6 +94,9 @@ func NewStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 			u.Host = net.JoinHostPort(u.Hostname(), map[string]string{"ws": "80", "wss": "443"}[u.Scheme])
 		}
 		s.upstream = u
+		if err := s.connectAdmin(ctx); err != nil {
+			return nil, err
+		}
 	} else {
 		srv, err := startFaultServer(ctx, opts.Server)
 		if err != nil {
@@ -270,10 +280,8 @@ func (s *Stack) ResetFaults(ctx context.Context) error {
 	if err := s.setProxyEnabled(true); err != nil {
 		errs = append(errs, err)
 	}
-	if s.server != nil {
-		if err := clearServerFaults(ctx, s.server); err != nil {
-			errs = append(errs, err)
-		}
+	if err := s.clearServerFaults(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("harness: failed to reset faults: %w", err)

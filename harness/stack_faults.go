@@ -36,6 +36,10 @@ func (s *Stack) apply(ctx context.Context, f fault.Fault, d time.Duration) (Undo
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
+	if s.admin != nil && f.Tags().Has(fault.Server) {
+		undo, err := s.applyRemote(ctx, f, d)
+		return undo, nil, err
+	}
 	env := &stackEnv{s: s, kind: f.Name()}
 	undo, err := f.Apply(ctx, env, d)
 	if err != nil {

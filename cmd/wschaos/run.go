@@ -29,6 +29,7 @@ type runFlags struct {
 	jsonPath, junitPath       string
 	htmlPath                  string
 	stack                     scenario.StackOverride
+	shard                     shardFlags
 }
 
 func newRunCommand() *cobra.Command {
@@ -47,8 +48,18 @@ your server instead of wschaos's own: it must speak the session protocol
 (docs/PROTOCOL.md), as "wschaos serve" does. The proxy (in-process, or the
 --toxiproxy one) forwards to the target's host:port and the clients dial the
 proxy; the harness's server-side agent dials the target directly. Only
-network faults apply there: a fault-server action in the timeline is an
-error (exit 2).
+network faults apply there (a fault-server action in the timeline is an
+error, exit 2) unless --target-admin names the target's admin API (a
+"wschaos serve" one): then every fault-server action is applied through it,
+and the fault server's event log goes into the report.
+
+Sharded runs (docs/SHARDING.md): --shard i/n (or --shards n with the index
+in $JOB_COMPLETION_INDEX) runs a contiguous 1/n of the plan's clients, named
+and seeded as in the unsharded run, so shards never share a channel;
+--start-at lines the shards up on one instant; --partial FILE writes the
+shard's mergeable result and "wschaos merge" gives the one verdict. Against
+--target-admin only shard 0 drives fault-server actions; every shard drives
+its own network faults through its own Toxiproxy.
 
 FILE is a scenario file (docs/SCENARIO.md); NAME is a built-in (see --list).
 
@@ -72,7 +83,9 @@ seconds otherwise); the SLO table goes to stdout.
   wschaos run my-outage.yaml --html out.html --junit junit.xml --report-json report.json
   wschaos run blackhole --toxiproxy http://127.0.0.1:8474 --proxy wschaos_session
   wschaos run flaky-network --target ws://127.0.0.1:8080/ws      # your server, in-process Toxiproxy
-  wschaos run latency-spike --target ws://staging:8080/ws --toxiproxy http://toxiproxy:8474 --proxy wschaos_session`,
+  wschaos run latency-spike --target ws://staging:8080/ws --toxiproxy http://toxiproxy:8474 --proxy wschaos_session
+  wschaos run server-restart --target ws://staging:8080/ws --target-admin http://staging:8081 --target-admin-token-file token
+  wschaos run flaky-network --seed 7 --shard 1/4 --start-at 2026-12-01T23:30:00Z --partial shard-1.json`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			arg := ""
@@ -94,7 +107,8 @@ seconds otherwise); the SLO table goes to stdout.
 	fl.StringVar(&f.htmlPath, "html", "", "write the self-contained HTML report to this file")
 	fl.StringVar(&f.stack.Toxiproxy, "toxiproxy", "", "use the external Toxiproxy at this API URL (external mode)")
 	fl.StringVar(&f.stack.Proxy, "proxy", "", "with --toxiproxy: the existing proxy to use (e.g. wschaos_session from toxiproxy.json)")
-	fl.StringVar(&f.stack.Target, "target", "", "WebSocket URL of the server under test, which must speak the session protocol; the proxy goes in front of it (in-process Toxiproxy unless --toxiproxy); network faults only")
+	f.shard.register(fl)
+	fl.StringVar(&f.stack.Target, "target", "", "WebSocket URL of the server under test, which must speak the session protocol; the proxy goes in front of it (in-process Toxiproxy unless --toxiproxy); network faults only, unless --target-admin")
 	return cmd
 }
 
@@ -117,6 +131,7 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 	if f.short {
 		s = s.Short()
 	}
+	f.stack.TargetAdmin = f.shard.admin != "" // the admin API drives server faults
 	if err := s.Override(f.stack); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -127,9 +142,28 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 			seed = randomSeed()
 		}
 	}
+	spec, err := f.shard.spec(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	admin, err := f.shard.adminClient(s.Stack.Target)
+	if err != nil {
+		return err
+	}
 	plan, err := s.Plan(seed)
+	if err != nil && admin != nil && errors.Is(err, harness.ErrNeedsServer) {
+		// The scenario layer judges the plan without the admin API; with it
+		// the harness accepts server faults: judge again with it set.
+		plan.Stack.TargetAdmin = admin
+		err = plan.Validate()
+	}
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
+	}
+	plan.Stack.TargetAdmin = admin
+	sp, err := applyShard(&f.shard, s, f.short, &plan, seed, cmd.Flags().Changed("seed") || s.HasSeed, spec)
+	if err != nil {
+		return err
 	}
 	for _, p := range []string{f.jsonPath, f.junitPath, f.htmlPath} {
 		if err := checkOutputPath(p); err != nil {
@@ -148,16 +182,25 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 		return nil
 	}
 
-	fmt.Fprintf(errOut, "wschaos run %s (%s): %s, %d clients x %d channels, %d faults, %s, seed %d\n",
-		s.Name, s.Source, s.Load.Duration, s.Load.Clients, s.Load.Channels, len(s.Timeline), describeStack(s.Stack), seed)
+	shardNote := ""
+	if spec.Count > 1 {
+		shardNote = fmt.Sprintf(", shard %s (clients %d..%d, run %s)", spec, sp.clients.Lo, sp.clients.Hi-1, plan.RunID)
+	}
+	fmt.Fprintf(errOut, "wschaos run %s (%s): %s, %d clients x %d channels, %d faults, %s, seed %d%s\n",
+		s.Name, s.Source, s.Load.Duration, plan.Load.Clients, s.Load.Channels, len(s.Timeline), describeStack(s.Stack), seed, shardNote)
 	mode := detectProgress(errOut)
 	if f.quiet {
 		mode = progressNone
 	}
 	pp := newProgressPrinter(errOut, mode)
-	res, err := harness.Run(ctx, plan, harness.RunOptions{Progress: pp.update})
+	res, err := harness.Run(ctx, plan, harness.RunOptions{Progress: pp.update,
+		BeforeLoad: func(ctx context.Context) error { return sp.waitStart(ctx, errOut) }})
 	pp.finish()
 	if err != nil {
+		var ex *exitError
+		if errors.As(err, &ex) { // a late start: the shard's own verdict
+			return ex
+		}
 		if errors.Is(err, harness.ErrInvalidPlan) || errors.Is(err, harness.ErrInvalidFault) {
 			return &exitError{code: exitUsage, err: err}
 		}
@@ -168,13 +211,23 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 		info.Toxiproxy = string(harness.ToxiproxyEmbedded)
 	}
 	r := report.FromResult(info, plan.Client, res)
+	r.ServerEvents = report.ServerEvents(res.ServerEvents)
 	res.Records = nil // the report has what it needs; let the records go
+	if f.shard.partial != "" {
+		if err := sp.writePartial(f.shard.partial, res); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+	}
 
 	if err := report.WriteSummary(out, r); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if err := writeOutputs(out, f, r); err != nil {
 		return &exitError{code: exitFailed, err: err}
+	}
+	if f.shard.partial != "" {
+		fmt.Fprintf(errOut, "shard %s: partial result written to %s (the verdict is wschaos merge's)\n", spec, f.shard.partial)
+		return nil
 	}
 	return verdictExit(r)
 }

@@ -244,11 +244,7 @@ func TestChecksCatch(t *testing.T) {
 // them, cmd/wschaos does not have them yet. A flag leaves this list when
 // `wschaos run --help` (or the merge command) shows it; this test then
 // checks it like every other flag.
-var pendingFlags = map[string]bool{
-	"run --shard": true, "run --partial": true, "run --start-at": true,
-	"run --target-admin": true, "run --target-admin-token-file": true,
-	"merge --report-json": true, "merge --junit": true, "merge --html": true,
-}
+var pendingFlags = map[string]bool{}
 
 // TestFlagsAreReal builds the real binary and checks that every flag the
 // manifests pass exists in its --help, or is one of pendingFlags.

@@ -48,6 +48,11 @@ type Report struct {
 	// Errors lists problems the run met that did not stop it (a fault that
 	// could not be applied, say). Empty on a clean run; any error fails it.
 	Errors []string `json:"errors"`
+	// Shards is the per-shard breakdown of a merged sharded run (`wschaos
+	// merge`); ServerEvents the fault server's event log when the run could
+	// read it (a target's admin API). Absent otherwise.
+	Shards       *ShardBreakdown `json:"shards,omitempty"`
+	ServerEvents *ServerEventLog `json:"server_events,omitempty"`
 }
 
 // Tool names the program that wrote the report.

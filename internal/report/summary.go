@@ -82,7 +82,11 @@ func WriteSummary(w io.Writer, r *Report) error {
 			parts = append(parts, fmt.Sprintf("%d %s", states[s], s))
 		}
 	}
-	fmt.Fprintf(&b, "  clients    %d: %s; %d dial attempts\n", nClients, strings.Join(parts, ", "), attempts)
+	if line, ok := mergedClientsLine(r); ok { // per-client detail stays in the shards
+		b.WriteString(line)
+	} else {
+		fmt.Fprintf(&b, "  clients    %d: %s; %d dial attempts\n", nClients, strings.Join(parts, ", "), attempts)
+	}
 	fmt.Fprintf(&b, "  faults     %d injected; backoff: %d delays observed, %d outside the configured distribution\n",
 		len(r.Faults), len(r.Backoff.Observations)+r.Scale.OmittedBackoffObservations, r.Backoff.Violations)
 	writeHarnessSummary(&b, r)

@@ -17,16 +17,16 @@
 //     one run of one scenario version and adds them up; the SLOs are then
 //     evaluated once over the [Merged] result.
 //
-// The CLI contract this package serves (flags of issue 12, wired in
-// cmd/wschaos; the manifests in deploy/kubernetes and docker-compose.yml use
-// them, and deploy/kubernetes's TestFlagsAreReal lists them as pending until
-// they appear in --help):
+// The CLI this package serves (wired in cmd/wschaos; the manifests in
+// deploy/kubernetes and docker-compose.yml use it, and deploy/kubernetes's
+// TestFlagsAreReal checks every flag they pass against the binary's --help):
 //
-//	wschaos run --shard i/n            ParseSpec (or SpecFromEnv: $JOB_COMPLETION_INDEX and a count)
-//	            --partial FILE         Encode a Partial; exit 0 once written, 2 on harness/usage errors
+//	wschaos run --shard i/n            ParseSpec
+//	            --shards n             SpecFromEnv: $JOB_COMPLETION_INDEX and n
+//	            --partial FILE         Encode a Partial; exit 0 once written, 2 on usage errors (late start included)
 //	            --start-at RFC3339     ParseStartAt (else $WSCHAOS_START_AT), then WaitStart
 //	            --target-admin URL     shard 0 only drives the fault server's admin API
-//	            --target-admin-token-file FILE   (else $WSCHAOS_ADMIN_TOKEN)
+//	            --target-admin-token T | --target-admin-token-file FILE   (else $WSCHAOS_ADMIN_TOKEN)
 //	wschaos merge [--report-json F --junit F --html F] PARTIAL...   Load, Merge; exit 0/1/2
 //
 // Quantiles come from DDSketch (github.com/DataDog/sketches-go): a merged

@@ -79,6 +79,7 @@ type Input struct {
 type Merged struct {
 	RunID    string
 	Scenario ScenarioRef
+	Meta     Meta
 	Seed     uint64
 	Count    int
 	// Start is the coordinated start; End the last shard's end.
@@ -89,22 +90,42 @@ type Merged struct {
 	// Recovery and Latency are all shards' samples.
 	Recovery *Sketch
 	Latency  *Sketch
+	// Faults and ServerEvents come from the shard that drove server faults
+	// (shard 0); ServerEventCounts sums every shard's local fault server,
+	// or is shard 0's alone against a shared target (Meta.TargetAdmin).
+	Faults            []FaultRecord
+	ServerEvents      []ServerEvent
+	ServerEventCounts map[string]int64
 }
 
 // Totals are the summed figures of one shard or of all.
 type Totals struct {
-	Shard            Spec
-	Clients          Range
-	Up, Down         Counters
-	Recoveries       int64
-	Unrecovered      int64
-	FailedClients    int64
-	ConnectedClients int64
-	Reconnects       int64
-	ConnectedTime    time.Duration
-	ObservedTime     time.Duration
-	Offered, Nominal int64
-	HarnessErrors    []string
+	Shard             Spec
+	Clients           Range
+	Up, Down          Counters
+	Recoveries        int64
+	Unrecovered       int64
+	FailedClients     int64
+	ConnectedClients  int64
+	Reconnects        int64
+	Attempts          int64
+	ContinuityLost    int64
+	BackoffViolations int64
+	ConnectedTime     time.Duration
+	ObservedTime      time.Duration
+	ConnectedTotal    time.Duration
+	ObservedTotal     time.Duration
+	Offered, Nominal  int64
+	HarnessErrors     []string
+}
+
+// UptimeTotal is ConnectedTotal / ObservedTotal (1 when nothing was
+// observed): uptime including injected outages.
+func (t Totals) UptimeTotal() float64 {
+	if t.ObservedTotal <= 0 {
+		return 1
+	}
+	return float64(t.ConnectedTotal) / float64(t.ObservedTotal)
 }
 
 // Uptime is ConnectedTime / ObservedTime (1 when nothing was observed).
@@ -120,7 +141,9 @@ func totalsOf(p *Partial) Totals {
 		Shard: p.Shard, Clients: p.Clients, Up: p.Up, Down: p.Down,
 		Recoveries: p.Recoveries, Unrecovered: p.Unrecovered, FailedClients: p.FailedClients,
 		ConnectedClients: p.ConnectedClients, Reconnects: p.Reconnects,
+		Attempts: p.Attempts, ContinuityLost: p.ContinuityLost, BackoffViolations: p.BackoffViolations,
 		ConnectedTime: p.ConnectedTime, ObservedTime: p.ObservedTime,
+		ConnectedTotal: p.ConnectedTotal, ObservedTotal: p.ObservedTotal,
 		Offered: p.Offered, Nominal: p.Nominal, HarnessErrors: slices.Clone(p.HarnessErrors),
 	}
 }
@@ -132,8 +155,13 @@ func (t *Totals) add(o Totals) {
 	t.FailedClients += o.FailedClients
 	t.ConnectedClients += o.ConnectedClients
 	t.Reconnects += o.Reconnects
+	t.Attempts += o.Attempts
+	t.ContinuityLost += o.ContinuityLost
+	t.BackoffViolations += o.BackoffViolations
 	t.ConnectedTime += o.ConnectedTime
 	t.ObservedTime += o.ObservedTime
+	t.ConnectedTotal += o.ConnectedTotal
+	t.ObservedTotal += o.ObservedTotal
 	t.Offered += o.Offered
 	t.Nominal += o.Nominal
 	for _, e := range o.HarnessErrors {
@@ -217,7 +245,7 @@ func checkRanges(inputs []Input) []Problem {
 func sum(inputs []Input) (*Merged, error) {
 	ref := inputs[0].Partial
 	m := &Merged{
-		RunID: ref.RunID, Scenario: ref.Scenario, Seed: ref.Seed, Count: ref.Shard.Count,
+		RunID: ref.RunID, Scenario: ref.Scenario, Meta: ref.Meta, Seed: ref.Seed, Count: ref.Shard.Count,
 		Start: ref.Start, Shards: make([]Totals, ref.Shard.Count),
 		Recovery: NewSketch(), Latency: NewSketch(),
 	}
@@ -231,6 +259,21 @@ func sum(inputs []Input) (*Merged, error) {
 		}
 		if p.Start.Before(m.Start) {
 			m.Start = p.Start
+		}
+		if p.Shard.Index == 0 {
+			m.Faults, m.ServerEvents = p.Faults, p.ServerEvents
+		}
+		// Against a shared target every shard reads the same server log:
+		// count it once (shard 0's); local fault servers are one per shard.
+		shared := ref.Meta.TargetAdmin != ""
+		for k, v := range p.ServerEventCounts {
+			if shared && p.Shard.Index != 0 {
+				break
+			}
+			if m.ServerEventCounts == nil {
+				m.ServerEventCounts = map[string]int64{}
+			}
+			m.ServerEventCounts[k] += v
 		}
 		if err := errors.Join(m.Recovery.Merge(p.Recovery), m.Latency.Merge(p.Latency)); err != nil {
 			return nil, fmt.Errorf("shard %d (%s): %w", p.Shard.Index, in.Source, err)
