@@ -159,7 +159,7 @@ func (sub *Subscription) offer(m protocol.ChannelMessage) (v verdict, expected u
 	}
 	expected = sub.last + 1
 	switch {
-	case m.Serial < expected:
+	case m.Serial < expected && !testhookKeepDuplicate(): // hook: client/testhooks_*.go
 		return verdictDuplicate, expected
 	case m.Serial > expected && sub.syncing:
 		// A live message overtook the replay our pending attach asked for
@@ -178,6 +178,9 @@ func (sub *Subscription) offer(m protocol.ChannelMessage) (v verdict, expected u
 		v = verdictGap
 	}
 	sub.last = m.Serial
+	if testhookDropDelivery(sub) { // hook: client/testhooks_*.go
+		return verdictDuplicate, expected
+	}
 	sub.queue = append(sub.queue, Delivery{Channel: m.Channel, Serial: m.Serial, Data: m.Data})
 	sub.signal()
 	return v, expected
@@ -221,7 +224,7 @@ func (sub *Subscription) beginSync(gen uint64, fresh bool) (after uint64, synced
 	defer sub.mu.Unlock()
 	sub.syncing, sub.syncGen, sub.fresh = true, gen, fresh
 	sub.synced = make(chan struct{})
-	return sub.last, sub.synced
+	return testhookAfter(sub.last), sub.synced // hook: client/testhooks_*.go
 }
 
 // syncedChan is closed when the pending attach is answered.
@@ -257,6 +260,7 @@ func (sub *Subscription) onAttached(a protocol.Attached) (_ *loss, ok bool) {
 		close(sub.ready)
 		return nil, true
 	}
+	testhookReattached(sub) // hook: client/testhooks_*.go
 	var l *loss
 	switch {
 	case a.ContinuityLost && a.Oldest > sub.last+1:

@@ -72,14 +72,14 @@ func (p Plan) Summary() string {
 // The file* types are the YAML shape docs/SCENARIO.md documents; only what a
 // generated plan sets is written.
 type fileScenario struct {
-	Name        string       `yaml:"name"`
-	Description string       `yaml:"description,omitempty"`
-	Seed        uint64       `yaml:"seed"`
-	Client      *fileClient  `yaml:"client,omitempty"`
-	Load        fileLoad     `yaml:"load"`
-	Timeline    []fileStep   `yaml:"timeline,omitempty"`
-	SLOs        []string     `yaml:"slos"`
-	Short       *fileShort   `yaml:"short,omitempty"`
+	Name        string      `yaml:"name"`
+	Description string      `yaml:"description,omitempty"`
+	Seed        uint64      `yaml:"seed"`
+	Client      *fileClient `yaml:"client,omitempty"`
+	Load        fileLoad    `yaml:"load"`
+	Timeline    []fileStep  `yaml:"timeline,omitempty"`
+	SLOs        []string    `yaml:"slos"`
+	Short       *fileShort  `yaml:"short,omitempty"`
 }
 
 type fileClient struct {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"time"
 
 	"github.com/wschaos/wschaos/harness"
 	"github.com/wschaos/wschaos/internal/report"
+	"github.com/wschaos/wschaos/internal/scenario"
 )
 
 // Growth bounds a run may leave behind in this process, measured after a
@@ -120,4 +122,21 @@ func growth(ctx context.Context, g0 int, h0 uint64) []Violation {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// Replay reads a scenario file (a reproducer explore wrote, or any file
+// that holds a plan's fields), parses it as `wschaos run FILE` does and runs
+// it with [RunPlan].
+func Replay(ctx context.Context, file string, log *slog.Logger) (Plan, Outcome, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return Plan{}, Outcome{}, fmt.Errorf("explore: failed to read %s: %w", file, err)
+	}
+	s, err := scenario.Parse(file, data)
+	if err != nil {
+		return Plan{}, Outcome{}, fmt.Errorf("explore: %w", err)
+	}
+	p := FromScenario(s)
+	o, err := RunPlan(ctx, p, log)
+	return p, o, err
 }
