@@ -65,7 +65,7 @@ func (p Plan) Summary() string {
 	for _, st := range p.Timeline {
 		kinds = append(kinds, st.Fault)
 	}
-	return fmt.Sprintf("%s, %dx%d clients x channels, up %g down %g msg/s, %dB, faults [%s]",
+	return fmt.Sprintf("%s, %d clients x %d channels, up %g down %g msg/s, %dB, faults [%s]",
 		p.Load.Duration, p.Load.Clients, p.Load.Channels, p.Load.Up, p.Load.Down, p.Load.MessageSize, strings.Join(kinds, " "))
 }
 

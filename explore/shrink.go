@@ -172,5 +172,5 @@ func earlierEnd(p Plan) time.Duration {
 	if p.Load.Duration-end < 200*time.Millisecond {
 		end = floor
 	}
-	return end.Round(100 * time.Millisecond)
+	return (end + 99*time.Millisecond).Truncate(100 * time.Millisecond) // up: never below the floor
 }

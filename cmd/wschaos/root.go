@@ -51,6 +51,7 @@ invalid scenario).`,
 	root.AddCommand(newRunCommand())
 	root.AddCommand(newServeCommand())
 	root.AddCommand(newConformCommand())
+	root.AddCommand(newExploreCommand())
 	return root
 }
 
