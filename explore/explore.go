@@ -83,15 +83,17 @@ type ShrinkStats struct {
 
 // Summary is what an exploration covered and found; summary.json holds it.
 type Summary struct {
-	FirstSeed    uint64        `json:"first_seed"`
-	Plans        int           `json:"plans"`
-	Passed       int           `json:"passed"`
-	Failed       int           `json:"failed"`
-	Inconclusive int           `json:"inconclusive"`
-	Faults       int           `json:"faults"`
-	Messages     int           `json:"messages"`
-	Elapsed      time.Duration `json:"elapsed_ns"`
-	Results      []PlanResult  `json:"results"`
+	FirstSeed    uint64 `json:"first_seed"`
+	Plans        int    `json:"plans"`
+	Passed       int    `json:"passed"`
+	Failed       int    `json:"failed"`
+	Inconclusive int    `json:"inconclusive"`
+	// Hung counts inconclusive runs the harness did not finish (abandoned).
+	Hung     int           `json:"hung"`
+	Faults   int           `json:"faults"`
+	Messages int           `json:"messages"`
+	Elapsed  time.Duration `json:"elapsed_ns"`
+	Results  []PlanResult  `json:"results"`
 }
 
 // ErrNoLimit is returned when neither Seeds nor Budget bounds the run.
@@ -173,6 +175,9 @@ func Explore(ctx context.Context, o Options) (Summary, error) {
 			continue
 		case out.Inconclusive != "":
 			sum.Inconclusive++
+			if out.Hung {
+				sum.Hung++
+			}
 		default:
 			sum.Passed++
 		}

@@ -141,7 +141,18 @@ func (g *gen) client() scenario.Client {
 		c.Backoff.Fraction = float64(g.intn(1, 10)) / 10
 	}
 	if g.r.IntN(4) == 0 {
-		c.QueueMessages = g.intn(256, 2048)
+		// A bounded outbound queue and what happens when it is full.
+		c.QueueMessages = g.intn(16, 2048)
+		c.Overflow = []client.OverflowPolicy{client.OverflowBlock, client.OverflowBlock, client.OverflowError, client.OverflowDropOldest}[g.r.IntN(4)]
+	}
+	if g.r.IntN(5) == 0 {
+		// Limits: a client may then end failed, and must hand back what was
+		// unacked (the loss check holds it to that).
+		if g.r.IntN(2) == 0 {
+			c.MaxAttempts = g.intn(3, 10)
+		} else {
+			c.MaxElapsed = g.dur(time.Second, 4*time.Second)
+		}
 	}
 	return c
 }

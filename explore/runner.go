@@ -2,6 +2,7 @@ package explore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -36,6 +37,69 @@ type Outcome struct {
 	Summary    harness.Summary `json:"summary"`
 	Faults     int             `json:"faults"`
 	Elapsed    time.Duration   `json:"elapsed"`
+	// Hung is true when the harness did not return within its bound (see
+	// [HangBound]): the run was abandoned, and is inconclusive.
+	Hung bool `json:"hung,omitempty"`
+}
+
+// Seams for the hang test: the engine, the bound and the grace after cancel.
+var (
+	runHarness = harness.Run
+	hangBound  = HangBound
+	hangGrace  = 10 * time.Second
+)
+
+// errHung is returned by runBounded for a run abandoned past its bound.
+var errHung = errors.New("harness hung")
+
+// HangBound is how long a run of hp may take before explore abandons it:
+// the connect timeout, the load, the drain and 30s of margin for
+// setup, checks and teardown. A run past it is the harness's failure (seen:
+// the embedded Toxiproxy's ToxicDelete blocking forever, Shopify/toxiproxy
+// #558), never the system's.
+func HangBound(hp harness.Plan) time.Duration {
+	connect, drain := hp.ConnectTimeout, hp.Drain
+	if connect == 0 {
+		connect = 30 * time.Second
+	}
+	if drain == 0 {
+		drain = hp.Client.WorstCaseRecovery() + 5*time.Second
+	}
+	return connect + hp.Load.Duration.D() + drain + 30*time.Second
+}
+
+// runBounded runs hp, giving up after HangBound: its context is cancelled
+// then, and if the run still does not return within 10s it is abandoned
+// (its goroutines leak; the process can go on).
+func runBounded(ctx context.Context, hp harness.Plan, log *slog.Logger) (*harness.Result, error) {
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type ret struct {
+		res *harness.Result
+		err error
+	}
+	done := make(chan ret, 1)
+	go func() {
+		res, err := runHarness(rctx, hp, harness.RunOptions{Logger: log})
+		done <- ret{res, err}
+	}()
+	bound := hangBound(hp)
+	timer := time.NewTimer(bound)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.res, r.err
+	case <-timer.C:
+	}
+	cancel()
+	select {
+	case r := <-done:
+		if r.err == nil {
+			return r.res, nil
+		}
+	case <-time.After(hangGrace):
+	}
+	return nil, fmt.Errorf("%w: run %s did not return within %v", errHung, hp.Name, bound)
 }
 
 // Verdict is "pass", "fail: CLASS" or "inconclusive".
@@ -68,7 +132,10 @@ func RunPlan(ctx context.Context, p Plan, log *slog.Logger) (Outcome, error) {
 	}
 	g0, h0 := usage()
 	start := time.Now()
-	res, err := harness.Run(ctx, hp, harness.RunOptions{Logger: log})
+	res, err := runBounded(ctx, hp, log)
+	if errors.Is(err, errHung) {
+		return Outcome{Inconclusive: err.Error(), Hung: true, Elapsed: time.Since(start)}, nil
+	}
 	if err != nil {
 		return Outcome{}, fmt.Errorf("explore: run %s: %w", p.Name, err)
 	}

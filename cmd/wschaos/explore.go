@@ -127,8 +127,8 @@ func runExplore(ctx context.Context, cmd *cobra.Command, f exploreFlags) error {
 	}
 	fmt.Fprintf(errOut, "wschaos explore: first seed %d, %s, out %s\n", o.FirstSeed, limitText(o), f.out)
 	sum, err := explore.Explore(ctx, o)
-	fmt.Fprintf(out, "explored %d plans (%d faults applied, %d messages sent) in %v: %d passed, %d failed, %d inconclusive; summary %s\n",
-		sum.Plans, sum.Faults, sum.Messages, sum.Elapsed.Round(time.Second), sum.Passed, sum.Failed, sum.Inconclusive,
+	fmt.Fprintf(out, "explored %d plans (%d faults applied, %d messages sent) in %v: %d passed, %d failed, %d inconclusive (%d hung); summary %s\n",
+		sum.Plans, sum.Faults, sum.Messages, sum.Elapsed.Round(time.Second), sum.Passed, sum.Failed, sum.Inconclusive, sum.Hung,
 		filepath.Join(f.out, "summary.json"))
 	for _, r := range sum.Results {
 		if r.Failure != nil {
