@@ -9,8 +9,8 @@ import (
 )
 
 // negativeShrink keeps the negative controls inside the CI budget: two runs
-// per candidate, at most 10 runs per shrink.
-var negativeShrink = ShrinkOptions{Runs: 2, MaxRuns: 6}
+// per candidate, at most 4 runs per shrink (enough to drop two faults).
+var negativeShrink = ShrinkOptions{Runs: 2, MaxRuns: 4}
 
 // requireExplore skips the negative controls unless WSCHAOS_EXPLORE=1 (make
 // explore-ci sets it): each runs real plans for a minute or so, too long for
