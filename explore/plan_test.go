@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -92,5 +93,23 @@ func TestInvariantSLOsParse(t *testing.T) {
 		if !strings.Contains(string(y), want) {
 			t.Errorf("file lacks SLO %q:\n%s", want, y)
 		}
+	}
+}
+
+// TestHangReproducerParses: the reproducer of the Toxiproxy hang explore
+// found is a valid scenario file with its two overlapping upstream toxics.
+func TestHangReproducerParses(t *testing.T) {
+	data, err := os.ReadFile("testdata/toxiproxy-hang.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := scenario.Parse("testdata/toxiproxy-hang.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := FromScenario(s)
+	if len(p.Timeline) != 2 || p.Timeline[0].Fault != "bandwidth" || p.Timeline[1].Fault != "reset_peer" ||
+		p.Timeline[1].At >= p.Timeline[0].End() {
+		t.Fatalf("timeline %+v: want bandwidth overlapping reset_peer", p.Timeline)
 	}
 }
