@@ -7,7 +7,7 @@ REPORTS   ?= reports
 UNIT_PKGS  = $(shell $(GO) list ./... | grep -v '^github.com/wschaos/wschaos$$')
 GINKGO     = $(GO) tool ginkgo
 
-.PHONY: help test unit scenarios scenarios-external builtins lint vet fmt-check tidy-check bench fuzz compose-check run serve conform bench-scale conform-adapters conform-baselines conform-docs
+.PHONY: help test unit scenarios scenarios-external builtins lint vet fmt-check tidy-check bench fuzz compose-check run serve conform bench-scale explore-ci explore-nightly conform-adapters conform-baselines conform-docs
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -83,3 +83,19 @@ conform-baselines: conform-adapters ## rewrite conformance/baselines/ from a fre
 
 conform-docs: conform-adapters ## regenerate the matrix in docs/CONFORMANCE.md from a fresh run
 	$(CONFORM) --write-doc docs/CONFORMANCE.md
+
+EXPLORE_SEED   ?= 1
+EXPLORE_BUDGET ?= 100s
+
+explore-ci: ## explore's negative controls (broken clients, lossy server via wschaos run), then a fixed-seed exploration (< 5 min)
+	@mkdir -p $(REPORTS)/explore
+	WSCHAOS_EXPLORE=1 $(GO) test -tags wschaos_broken -count=1 -timeout 6m -v -run '^TestNegativeBroken' ./explore
+	WSCHAOS_EXPLORE=1 $(GO) test -count=1 -timeout 4m -v -run '^TestExploreFindsLossyAndRunReplays$$' ./cmd/wschaos
+	$(GO) run ./cmd/wschaos explore --first $(EXPLORE_SEED) --budget $(EXPLORE_BUDGET) --out $(REPORTS)/explore
+
+NIGHTLY_SEED   ?= $(shell date +%s)
+NIGHTLY_BUDGET ?= 30m
+
+explore-nightly: ## a larger exploration from a fresh seed (NIGHTLY_BUDGET, default 30m; NIGHTLY_SEED)
+	@mkdir -p $(REPORTS)/explore-nightly
+	$(GO) run ./cmd/wschaos explore --first $(NIGHTLY_SEED) --budget $(NIGHTLY_BUDGET) --max-clients 20 --max-duration 15s --out $(REPORTS)/explore-nightly

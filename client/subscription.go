@@ -189,7 +189,7 @@ func (sub *Subscription) offer(m protocol.ChannelMessage) (v verdict, expected u
 	}
 	expected = sub.last + 1
 	switch {
-	case m.Serial < expected:
+	case m.Serial < expected && !testhookKeepDuplicate(): // hook: client/testhooks_*.go
 		return verdictDuplicate, expected
 	case sub.overflowed:
 		return verdictOverflow, expected
@@ -215,6 +215,9 @@ func (sub *Subscription) offer(m protocol.ChannelMessage) (v verdict, expected u
 		v = verdictGap
 	}
 	sub.last = m.Serial
+	if testhookDropDelivery(sub) { // hook: client/testhooks_*.go
+		return verdictDuplicate, expected
+	}
 	sub.queue = append(sub.queue, Delivery{Channel: m.Channel, Serial: m.Serial, Data: m.Data, Epoch: sub.epoch})
 	sub.bytes += len(m.Data)
 	sub.signal()
@@ -260,7 +263,7 @@ func (sub *Subscription) beginSync(gen uint64, fresh bool) (attach protocol.Atta
 	defer sub.mu.Unlock()
 	sub.syncing, sub.syncGen, sub.fresh = true, gen, fresh
 	sub.synced = make(chan struct{})
-	return protocol.Attach{Channel: sub.channel, After: sub.last, Epoch: sub.epoch}, sub.synced
+	return protocol.Attach{Channel: sub.channel, After: testhookAfter(sub.last), Epoch: sub.epoch}, sub.synced
 }
 
 // syncedChan is closed when the pending attach is answered.
@@ -296,6 +299,7 @@ func (sub *Subscription) onAttached(a protocol.Attached) (_ *loss, ok bool) {
 		close(sub.ready)
 		return nil, true
 	}
+	testhookReattached(sub) // hook: client/testhooks_*.go
 	if a.Epoch != 0 && sub.epoch != 0 && a.Epoch != sub.epoch {
 		return sub.resetLocked(a), true
 	}

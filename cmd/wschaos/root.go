@@ -52,6 +52,7 @@ invalid scenario).`,
 	root.AddCommand(newServeCommand())
 	root.AddCommand(newConformCommand())
 	root.AddCommand(newMergeCommand())
+	root.AddCommand(newExploreCommand())
 	return root
 }
 
