@@ -107,27 +107,40 @@ func gradeRetryAfter(hs []faultserver.HandshakeRecord, fault time.Time, retryAft
 	return v(NonStrict, "retried after %v, Retry-After was %v", gap.Round(time.Millisecond), retryAfter)
 }
 
+// hotLoopWindow is how long 2.2's server accepts and closes every upgrade.
+const hotLoopWindow = 3 * time.Second
+
 // gradeHotLoop grades the attempts against an accept-then-close server: a
 // connection that dies at once is not healthy, so the delays must keep
-// growing past the initial one. A client that resets its backoff on every
-// open retries at about the initial delay (NON-STRICT); under 20ms is a hot
-// loop (FAILED).
+// growing past the initial one. Under 20ms median gap is a hot loop
+// (FAILED). Past the third attempt, a client that keeps backing off has
+// gaps of about the cap; one that resets its backoff on every open retries
+// at about the initial delay (NON-STRICT). The test counts the gaps past
+// the third of at least 1.5x the initial delay and wants two: a mean of
+// the last gaps flipped OK/NON-STRICT for full jitter (each gap uniform in
+// [0, cap), so a mean of three fell under the bound about one run in
+// four), while two gaps >= 150ms out of ~13 under full jitter capped at
+// 400ms miss with probability 6.5e-5, and a reset client at 100ms needs two
+// scheduling stalls of 50ms to pass.
 func gradeHotLoop(hs []faultserver.HandshakeRecord, window, initial time.Duration) verdict {
 	g := gaps(hs)
 	if len(g) < 2 {
 		return v(Failed, "%d attempts in %v: the client stopped reconnecting", len(hs), window)
 	}
 	med := median(g)
-	third := max(len(g)/3, 1)
-	last := mean(g[len(g)-third:])
+	long := 0
+	for _, x := range g[min(3, len(g)):] {
+		if 2*x >= 3*initial {
+			long++
+		}
+	}
 	switch {
 	case med < 20*time.Millisecond:
 		return v(Failed, "hot loop: %d attempts in %v, median gap %v", len(hs), window, med.Round(time.Millisecond))
-	case last*2 >= initial*3:
-		return v(OK, "backoff keeps growing against accept-then-close: %d attempts, last gaps %v (initial %v)", len(hs),
-			last.Round(time.Millisecond), initial)
+	case long >= 2:
+		return v(OK, "backoff keeps growing against accept-then-close: %d attempts, %d gaps past the third >= 1.5x the initial %v", len(hs), long, initial)
 	default:
-		return v(NonStrict, "backoff reset by each accepted connection: %d attempts in %v, last gaps %v (initial %v)", len(hs), window, last.Round(time.Millisecond), initial)
+		return v(NonStrict, "backoff reset by each accepted connection: %d attempts in %v, %d gaps past the third >= 1.5x the initial %v", len(hs), window, long, initial)
 	}
 }
 
@@ -169,47 +182,60 @@ func gradeGrowth(b backoffSeries) verdict {
 	return v(NonStrict, "no exponential growth: mean delay %v -> %v", e.Round(time.Millisecond), l.Round(time.Millisecond))
 }
 
-// gradeCap: no delay exceeds the declared cap by more than 25% plus slack.
+// gradeCap: the second-longest delay does not exceed the declared cap by
+// more than 25% plus 250ms. The second-longest and the 250ms: stalls of a
+// loaded 2-core machine stretched capped 400ms Node delays to 604-676ms (4
+// of 6 Node runs in three matrix runs), while an uncapped factor-2 client
+// has several delays of twice the cap within the window.
 func gradeCap(b backoffSeries, capD time.Duration, declared bool) verdict {
 	all := b.from(0)
 	if len(all) == 0 {
 		return v(Failed, "no delays observed")
 	}
-	worst := slices.Max(all)
-	limit := capD + capD/4 + 100*time.Millisecond
+	slices.Sort(all)
+	worst, second := all[len(all)-1], all[max(len(all)-2, 0)]
+	limit := capD + capD/4 + 250*time.Millisecond
 	switch {
 	case !declared:
-		return v(Informational, "longest delay %v (backoff not configurable)", worst.Round(time.Millisecond))
-	case worst <= limit:
-		return v(OK, "longest delay %v within cap %v", worst.Round(time.Millisecond), capD)
+		return v(Informational, "longest delays %v, %v (backoff not configurable)", worst.Round(time.Millisecond), second.Round(time.Millisecond))
+	case second <= limit:
+		return v(OK, "longest delays %v, %v: within cap %v (second-longest <= %v)", worst.Round(time.Millisecond),
+			second.Round(time.Millisecond), capD, limit)
 	}
-	return v(Failed, "delay %v exceeds cap %v", worst.Round(time.Millisecond), capD)
+	return v(Failed, "delays %v, %v exceed cap %v (second-longest > %v)", worst.Round(time.Millisecond), second.Round(time.Millisecond), capD, limit)
 }
 
-// gradeJitter: the coefficient of variation of the delays at each attempt
-// index, across processes, must exceed 0.12: proportional +-25% jitter gives
-// 0.14, full jitter 0.58, and scheduling noise on a fixed 100ms delay up to
-// about 0.08 on a loaded machine.
+// jitterBound is the mean relative spread (median absolute deviation over
+// the median) above which delays count as jittered: +-25% proportional
+// jitter gives 0.125, full jitter 0.5, and a fixed 200ms delay with this
+// machine's scheduling noise about 0.02.
+const jitterBound = 0.06
+
+// gradeJitter: the delays at each attempt index, across processes, must
+// spread by more than jitterBound. The spread is the median absolute
+// deviation over the median, not the coefficient of variation: one
+// scheduling stall among a fixed delay's samples lifted its CV from 0.08
+// to 0.2, past the old 0.12 bound, in one run of three.
 func gradeJitter(b backoffSeries, from int, what string) verdict {
-	var cvs []float64
+	var rs []float64
 	for i := from; i < from+8; i++ {
 		d := b.at(i)
 		switch {
 		case len(d) < 3:
-		case mean(d) < 15*time.Millisecond:
-			cvs = append(cvs, 0) // immediate: scheduling noise, not jitter
+		case median(d) < immediate:
+			rs = append(rs, 0) // immediate: scheduling noise, not jitter
 		default:
-			cvs = append(cvs, cv(d))
+			rs = append(rs, relMAD(d))
 		}
 	}
-	if len(cvs) == 0 {
+	if len(rs) == 0 {
 		return v(Failed, "too few attempts to judge %s", what)
 	}
-	m := stat.Mean(cvs, nil)
-	if m > 0.12 {
-		return v(OK, "%s: delays spread (mean CV %.2f)", what, m)
+	m := stat.Mean(rs, nil)
+	if m > jitterBound {
+		return v(OK, "%s: delays spread (mean MAD/median %.3f > %.2f)", what, m, jitterBound)
 	}
-	return v(NonStrict, "%s: delays identical across clients (mean CV %.3f)", what, m)
+	return v(NonStrict, "%s: delays identical across clients (mean MAD/median %.3f <= %.2f)", what, m, jitterBound)
 }
 
 // ksUniform returns the one-sample Kolmogorov-Smirnov statistic of xs
@@ -265,57 +291,6 @@ func (p Policy) cdf(n int, g time.Duration) float64 {
 	return math.Min(math.Max((x-lo)/(hi-lo), 0), 1)
 }
 
-// gradeStorm: N clients dropped at once must not come back together.
-func gradeStorm(first []time.Duration, n int) verdict {
-	if len(first) < n {
-		return v(Failed, "only %d of %d clients reconnected", len(first), n)
-	}
-	spread := slices.Max(first) - slices.Min(first)
-	// Clumped: all n within 15ms, or within 0.4x the median first delay. For
-	// full jitter over [0, d) the median is d/2, so that is 0.2d: n uniform
-	// draws fall in a range of 0.2 with probability n*0.2^(n-1) - (n-1)*0.2^n,
-	// 0.0016 for n=6. A fixed delay spreads only by scheduling noise.
-	bound := max(15*time.Millisecond, median(first)*2/5)
-	if spread < bound {
-		return v(NonStrict, "clumped: %d reconnects within %v of each other (bound %v)", n, spread.Round(time.Millisecond), bound.Round(time.Millisecond))
-	}
-	return v(OK, "%d reconnects spread over %v (bound %v)", n, spread.Round(time.Millisecond), bound.Round(time.Millisecond))
-}
-
-// delivery counts one message's fate.
-type delivery struct {
-	ID       string
-	Refused  bool
-	Received int // times the server received it
-}
-
-// gradeDelivery: silent loss or duplicates FAILED; honest refusals NON-STRICT.
-func gradeDelivery(ds []delivery) verdict {
-	var lost, dup, refused, ok int
-	for _, d := range ds {
-		switch {
-		case d.Received > 1:
-			dup++
-		case d.Received == 1:
-			ok++
-		case d.Refused:
-			refused++
-		default:
-			lost++
-		}
-	}
-	detail := fmt.Sprintf("%d sent: %d delivered, %d refused with an error, %d silently lost, %d duplicated", len(ds), ok, refused, lost, dup)
-	switch {
-	case len(ds) == 0:
-		return v(Failed, "nothing sent")
-	case lost > 0 || dup > 0:
-		return v(Failed, "%s", detail)
-	case refused > 0:
-		return v(NonStrict, "%s", detail)
-	}
-	return v(OK, "%s", detail)
-}
-
 // gradeDetect: a half-open link must be given up within 3 heartbeats plus
 // a second of slack.
 func gradeDetect(took time.Duration, found bool, hb time.Duration) verdict {
@@ -343,14 +318,15 @@ func mean(d []time.Duration) time.Duration {
 	return t / time.Duration(len(d))
 }
 
-func cv(d []time.Duration) float64 {
-	xs := make([]float64, len(d))
-	for i, x := range d {
-		xs[i] = float64(x)
-	}
-	m, sd := stat.MeanStdDev(xs, nil)
-	if m == 0 {
+// relMAD is the median absolute deviation of d over its median.
+func relMAD(d []time.Duration) float64 {
+	m := median(d)
+	if m <= 0 {
 		return 0
 	}
-	return sd / m
+	dev := make([]time.Duration, len(d))
+	for i, x := range d {
+		dev[i] = max(x-m, m-x)
+	}
+	return float64(median(dev)) / float64(m)
 }

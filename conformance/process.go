@@ -98,6 +98,11 @@ func startAdapter(ctx context.Context, argv []string, timeout time.Duration) (*a
 	if r.Capabilities != nil {
 		a.caps = *r.Capabilities
 	}
+	if !validDelivery(a.caps.Delivery) {
+		a.kill()
+		return nil, fmt.Errorf("%w: hello declares delivery %q; want %q, %q or %q", ErrAdapter, a.caps.Delivery,
+			DeliveryAtMostOnce, DeliveryAtLeastOnce, DeliveryExactlyOnce)
+	}
 	return a, nil
 }
 

@@ -30,12 +30,14 @@ var scenarios = map[string]scenarioFunc{
 	"send-down":    scenarioSendDown,
 	"loss-restart": scenarioLossRestart,
 	"loss-outage":  scenarioLossOutage,
+	"blackhole":    scenarioBlackhole,
 }
 
 const reconnectBound = 5 * time.Second
 
 func (e *env) options() Options {
-	return Options{Backoff: e.cfg.Policy, HeartbeatMS: int(DefaultHeartbeat / time.Millisecond)}
+	return Options{Backoff: e.cfg.Policy, HeartbeatMS: int(DefaultHeartbeat / time.Millisecond),
+		HandshakeTimeoutMS: int(DefaultHandshakeTimeout / time.Millisecond)}
 }
 
 // one starts one adapter and connects it.
@@ -129,7 +131,7 @@ func scenarioHotLoop(e *env) (map[string]verdict, error) {
 	if _, err := e.one(e.options()); err != nil {
 		return nil, err
 	}
-	const window = 2 * time.Second
+	const window = hotLoopWindow
 	e.srv.SetAcceptThenClose(true)
 	t := time.Now()
 	if err := e.dropAll(1); err != nil {
