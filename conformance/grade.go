@@ -66,21 +66,39 @@ func gradeReconnect(hs []faultserver.HandshakeRecord, fault time.Time, bound tim
 	return v(Failed, "no reconnect within %v (%d attempts seen)", bound, len(attemptsAfter(hs, fault)))
 }
 
-// hotLoopRate is the attempt rate (per second) graded as a hot loop.
+// hotLoopRate is the attempt rate (per second), in any 500ms of the
+// window, graded as a hot loop.
 const hotLoopRate = 20.0
 
 // gradeNotRetried: after a terminal answer (401/403, close 1008) the client
 // must stop; allowed is how many attempts the fault itself needs (1 for a
-// rejected handshake, 0 after a close). Retrying is NON-STRICT; retrying faster than hotLoopRate FAILED.
+// rejected handshake, 0 after a close). Retrying is NON-STRICT; retrying
+// faster than hotLoopRate in any 500ms FAILED.
 func gradeNotRetried(after []faultserver.HandshakeRecord, allowed int, window time.Duration) verdict {
 	if len(after) <= allowed {
 		return v(OK, "not retried (%d attempts in %v)", len(after), window)
 	}
 	retries := len(after) - allowed
-	if rate := float64(retries) / window.Seconds(); rate > hotLoopRate {
-		return v(Failed, "retried %d times in %v (%.0f/s): hot loop", retries, window, rate)
+	// The peak, not the mean: recws's redials multiply (5 5 15 17 per
+	// 500ms), so a mean over the window straddled the bound run to run.
+	buckets := perHalfSecond(after)
+	if peak := 2 * float64(slices.Max(buckets)); peak > hotLoopRate {
+		return v(Failed, "retried %d times in %v, up to %.0f/s: hot loop; attempts per 500ms: %v", retries, window, peak, buckets)
 	}
-	return v(NonStrict, "retried %d times in %v", retries, window)
+	return v(NonStrict, "retried %d times in %v; attempts per 500ms: %v", retries, window, perHalfSecond(after))
+}
+
+// perHalfSecond counts attempts per 500ms from the first.
+func perHalfSecond(hs []faultserver.HandshakeRecord) []int {
+	var out []int
+	for _, h := range hs {
+		i := int(h.Time.Sub(hs[0].Time) / (500 * time.Millisecond))
+		for len(out) <= i {
+			out = append(out, 0)
+		}
+		out[i]++
+	}
+	return out
 }
 
 // gradeRetryAfter: the attempt after a 503 with Retry-After must wait it out.
@@ -108,39 +126,38 @@ func gradeRetryAfter(hs []faultserver.HandshakeRecord, fault time.Time, retryAft
 }
 
 // hotLoopWindow is how long 2.2's server accepts and closes every upgrade.
-const hotLoopWindow = 3 * time.Second
+const hotLoopWindow = 4 * time.Second
 
 // gradeHotLoop grades the attempts against an accept-then-close server: a
 // connection that dies at once is not healthy, so the delays must keep
 // growing past the initial one. Under 20ms median gap is a hot loop
 // (FAILED). Past the third attempt, a client that keeps backing off has
 // gaps of about the cap; one that resets its backoff on every open retries
-// at about the initial delay (NON-STRICT). The test counts the gaps past
-// the third of at least 1.5x the initial delay and wants two: a mean of
-// the last gaps flipped OK/NON-STRICT for full jitter (each gap uniform in
-// [0, cap), so a mean of three fell under the bound about one run in
-// four), while two gaps >= 150ms out of ~13 under full jitter capped at
-// 400ms miss with probability 6.5e-5, and a reset client at 100ms needs two
-// scheduling stalls of 50ms to pass.
+// at about the initial delay (NON-STRICT). The statistic is the upper
+// quartile of the gaps past the third against 1.5x the initial delay: a
+// mean of the last gaps flipped OK/NON-STRICT for full jitter (each gap
+// uniform in [0, cap)), and a count of long gaps let three scheduling
+// stalls of a loaded machine pass a fixed 100ms delay. Under full jitter
+// capped at 400ms (~18 gaps in 4s) the quartile misses with probability
+// 6e-4; a reset client needs a quarter of its gaps stalled by 50ms.
 func gradeHotLoop(hs []faultserver.HandshakeRecord, window, initial time.Duration) verdict {
 	g := gaps(hs)
 	if len(g) < 2 {
 		return v(Failed, "%d attempts in %v: the client stopped reconnecting", len(hs), window)
 	}
 	med := median(g)
-	long := 0
-	for _, x := range g[min(3, len(g)):] {
-		if 2*x >= 3*initial {
-			long++
-		}
-	}
+	late := slices.Clone(g[min(3, len(g)-1):])
+	slices.Sort(late)
+	q3 := late[len(late)*3/4]
 	switch {
 	case med < 20*time.Millisecond:
 		return v(Failed, "hot loop: %d attempts in %v, median gap %v", len(hs), window, med.Round(time.Millisecond))
-	case long >= 2:
-		return v(OK, "backoff keeps growing against accept-then-close: %d attempts, %d gaps past the third >= 1.5x the initial %v", len(hs), long, initial)
+	case 2*q3 >= 3*initial:
+		return v(OK, "backoff keeps growing against accept-then-close: %d attempts, upper quartile of the gaps past the third %v (initial %v)",
+			len(hs), q3.Round(time.Millisecond), initial)
 	default:
-		return v(NonStrict, "backoff reset by each accepted connection: %d attempts in %v, %d gaps past the third >= 1.5x the initial %v", len(hs), window, long, initial)
+		return v(NonStrict, "backoff reset by each accepted connection: %d attempts in %v, upper quartile of the gaps past the third %v (initial %v)",
+			len(hs), window, q3.Round(time.Millisecond), initial)
 	}
 }
 
@@ -168,7 +185,8 @@ func (b backoffSeries) from(i int) []time.Duration {
 	return out
 }
 
-// gradeGrowth: the mean of delays 4+ is at least 1.5x that of delays 1-2
+// gradeGrowth: the mean of delays 4+ is at least 1.5x that of delays 1-2,
+// each series starting with the delay from the drop to the first attempt
 // (2.67x for factor 2 whether jittered or not; 1x for a fixed delay).
 func gradeGrowth(b backoffSeries) verdict {
 	early, late := append(b.at(0), b.at(1)...), b.from(3)
@@ -182,41 +200,58 @@ func gradeGrowth(b backoffSeries) verdict {
 	return v(NonStrict, "no exponential growth: mean delay %v -> %v", e.Round(time.Millisecond), l.Round(time.Millisecond))
 }
 
-// gradeCap: the second-longest delay does not exceed the declared cap by
-// more than 25% plus 250ms. The second-longest and the 250ms: stalls of a
-// loaded 2-core machine stretched capped 400ms Node delays to 604-676ms (4
-// of 6 Node runs in three matrix runs), while an uncapped factor-2 client
-// has several delays of twice the cap within the window.
+// gradeCap: the delays that should sit at the cap (the 4th on: the cap
+// is 4x the initial delay) must not exceed it by more than 50% plus 200ms,
+// judged on their median. The median, not the longest: on a loaded 2-core
+// machine (load average 15-19) one stall of the whole run stretched one
+// delay of every wschaos client, jittered under an 800ms cap, to 1.1-1.8s,
+// and capped Node delays to 1.12s; an uncapped factor-2 client's 4th and
+// later delays are all 1.6s or more.
 func gradeCap(b backoffSeries, capD time.Duration, declared bool) verdict {
-	all := b.from(0)
-	if len(all) == 0 {
-		return v(Failed, "no delays observed")
+	capped := b.from(2) // gap k is delay k+2
+	if len(capped) == 0 {
+		return v(Failed, "no delays observed past the cap")
 	}
-	slices.Sort(all)
-	worst, second := all[len(all)-1], all[max(len(all)-2, 0)]
-	limit := capD + capD/4 + 250*time.Millisecond
+	slices.Sort(capped)
+	med, longest := capped[len(capped)/2], capped[len(capped)-1]
+	limit := capD + capD/2 + 200*time.Millisecond
 	switch {
 	case !declared:
-		return v(Informational, "longest delays %v, %v (backoff not configurable)", worst.Round(time.Millisecond), second.Round(time.Millisecond))
-	case second <= limit:
-		return v(OK, "longest delays %v, %v: within cap %v (second-longest <= %v)", worst.Round(time.Millisecond),
-			second.Round(time.Millisecond), capD, limit)
+		return v(Informational, "delays 4+: median %v, longest %v (backoff not configurable)", med.Round(time.Millisecond), longest.Round(time.Millisecond))
+	case med <= limit:
+		return v(OK, "delays 4+: median %v within cap %v (<= %v; longest %v)", med.Round(time.Millisecond), capD, limit, longest.Round(time.Millisecond))
 	}
-	return v(Failed, "delays %v, %v exceed cap %v (second-longest > %v)", worst.Round(time.Millisecond), second.Round(time.Millisecond), capD, limit)
+	return v(Failed, "delays 4+: median %v exceeds cap %v (> %v; longest %v)", med.Round(time.Millisecond), capD, limit, longest.Round(time.Millisecond))
 }
 
-// jitterBound is the mean relative spread (median absolute deviation over
-// the median) above which delays count as jittered: +-25% proportional
-// jitter gives 0.125, full jitter 0.5, and a fixed 200ms delay with this
-// machine's scheduling noise about 0.02.
-const jitterBound = 0.06
+func roundAll(d []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(d))
+	for i, x := range d {
+		out[i] = x.Round(time.Millisecond)
+	}
+	return out
+}
+
+// Jitter bounds: the mean relative spread (median absolute deviation over
+// the median) above which delays count as jittered, about twice the most
+// scheduling noise measured at that scale on a loaded 2-core machine. Full
+// jitter gives 0.5 (0.23-0.54 measured), +-25% proportional 0.125.
+const (
+	// jitterBound is for the backoff case's 200ms-800ms delays: a fixed
+	// 200ms delay measured up to 0.094 at load average 17, so proportional
+	// jitter cannot be told from noise there and is graded NON-STRICT.
+	jitterBound = 0.2
+	// firstDelayBound is for the storm's 2s first delays, where fixed
+	// delays measured at most 0.052.
+	firstDelayBound = 0.1
+)
 
 // gradeJitter: the delays at each attempt index, across processes, must
-// spread by more than jitterBound. The spread is the median absolute
+// spread by more than bound. The spread is the median absolute
 // deviation over the median, not the coefficient of variation: one
 // scheduling stall among a fixed delay's samples lifted its CV from 0.08
 // to 0.2, past the old 0.12 bound, in one run of three.
-func gradeJitter(b backoffSeries, from int, what string) verdict {
+func gradeJitter(b backoffSeries, from int, what string, bound float64) verdict {
 	var rs []float64
 	for i := from; i < from+8; i++ {
 		d := b.at(i)
@@ -232,10 +267,10 @@ func gradeJitter(b backoffSeries, from int, what string) verdict {
 		return v(Failed, "too few attempts to judge %s", what)
 	}
 	m := stat.Mean(rs, nil)
-	if m > jitterBound {
-		return v(OK, "%s: delays spread (mean MAD/median %.3f > %.2f)", what, m, jitterBound)
+	if m > bound {
+		return v(OK, "%s: delays spread (mean MAD/median %.3f > %.2f)", what, m, bound)
 	}
-	return v(NonStrict, "%s: delays identical across clients (mean MAD/median %.3f <= %.2f)", what, m, jitterBound)
+	return v(NonStrict, "%s: delays identical across clients (mean MAD/median %.3f <= %.2f)", what, m, bound)
 }
 
 // ksUniform returns the one-sample Kolmogorov-Smirnov statistic of xs

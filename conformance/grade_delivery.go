@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -14,6 +15,10 @@ type delivery struct {
 	// inside the fault's in-flight window; what a declared at-most-once
 	// client may lose.
 	InFlight bool
+	// Open: accepted while the client reported open; At: when the adapter's
+	// send result was read (zero if it gave none). For the detail only.
+	Open bool
+	At   time.Time
 }
 
 // inflightMargin is how long before a fault a frame accepted on an open
@@ -33,11 +38,10 @@ func (w window) contains(t time.Time) bool {
 // faultWindow is the in-flight window of a fault from start to end.
 func faultWindow(start, end time.Time) window { return window{start.Add(-inflightMargin), end} }
 
-// classify marks, from the adapter's own report stream, which sends were
-// accepted while the client said it was open and within w, and which it
-// refused.
-func classify(reports []Stamped) (refused, inflight map[string]time.Time) {
-	refused, inflight = map[string]time.Time{}, map[string]time.Time{}
+// classify reads the adapter's own report stream: when each send was
+// refused, accepted while the client said it was open, or accepted at all.
+func classify(reports []Stamped) (refused, whileOpen, accepted map[string]time.Time) {
+	refused, whileOpen, accepted = map[string]time.Time{}, map[string]time.Time{}, map[string]time.Time{}
 	open := false
 	for _, r := range reports {
 		switch {
@@ -45,11 +49,14 @@ func classify(reports []Stamped) (refused, inflight map[string]time.Time) {
 			open = r.State == "open"
 		case r.Type == "sent" && r.Result == "refused":
 			refused[r.ID] = r.Time
-		case r.Type == "sent" && open:
-			inflight[r.ID] = r.Time
+		case r.Type == "sent":
+			accepted[r.ID] = r.Time
+			if open {
+				whileOpen[r.ID] = r.Time
+			}
 		}
 	}
-	return refused, inflight
+	return refused, whileOpen, accepted
 }
 
 // gradeDelivery grades each message's fate against the declared delivery
@@ -63,6 +70,7 @@ func classify(reports []Stamped) (refused, inflight map[string]time.Time) {
 // the instant the fault struck. Refusals are honest: NON-STRICT.
 func gradeDelivery(ds []delivery, declared string, faulted bool) verdict {
 	var lost, inflightLost, dup, refused, ok int
+	var examples []string
 	for _, d := range ds {
 		switch {
 		case d.Received > 1:
@@ -75,6 +83,9 @@ func gradeDelivery(ds []delivery, declared string, faulted bool) verdict {
 			inflightLost++
 		default:
 			lost++
+			if len(examples) < 3 {
+				examples = append(examples, d.describe())
+			}
 		}
 	}
 	guarantee := declared
@@ -87,7 +98,7 @@ func gradeDelivery(ds []delivery, declared string, faulted bool) verdict {
 	case len(ds) == 0:
 		return v(Failed, "nothing sent")
 	case lost > 0:
-		return v(Failed, "%s", detail)
+		return v(Failed, "%s (silently lost: %s)", detail, strings.Join(examples, ", "))
 	case dup > 0 && declared != DeliveryAtLeastOnce:
 		return v(Failed, "%s", detail)
 	case inflightLost > 0 && declared != DeliveryAtMostOnce:
@@ -98,4 +109,14 @@ func gradeDelivery(ds []delivery, declared string, faulted bool) verdict {
 		return v(NonStrict, "%s", detail)
 	}
 	return v(OK, "%s", detail)
+}
+
+func (d delivery) describe() string {
+	switch {
+	case d.At.IsZero():
+		return d.ID + " (no send result)"
+	case d.Open:
+		return d.ID + " (accepted while open, outside the in-flight window, at " + d.At.Format("15:04:05.000") + ")"
+	}
+	return d.ID + " (accepted while the client reported it was not open, at " + d.At.Format("15:04:05.000") + ")"
 }

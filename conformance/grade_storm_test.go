@@ -77,8 +77,9 @@ func TestGradeStormIsStable(t *testing.T) {
 	wantGrade(t, gradeStorm(storm(r, 16, time.Second, 0, 5*time.Millisecond), stormSize), NonStrict, "16 of 16 first delays within")
 }
 
-// TestGradeHotLoopIsStable: full jitter capped at 400ms must grade OK and a
-// 100ms reset client NON-STRICT in every one of 1000 seeded 3s windows (the
+// TestGradeHotLoopIsStable: full jitter capped at 400ms must grade OK (at
+// most 3 misses in 1000 seeded 4s windows: 6e-4 expected) and a 100ms
+// reset client with a stall in one gap of ten NON-STRICT in every one (the
 // old mean-of-the-last-third flipped full jitter about one run in four).
 func TestGradeHotLoopIsStable(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
@@ -95,34 +96,43 @@ func TestGradeHotLoopIsStable(t *testing.T) {
 		d := min(100*time.Millisecond<<(n-1), 400*time.Millisecond)
 		return time.Duration(r.Float64() * float64(d))
 	}
-	reset := func(int) time.Duration {
-		return 100*time.Millisecond + time.Duration(r.Float64()*float64(30*time.Millisecond))
+	reset := func(n int) time.Duration {
+		d := 100*time.Millisecond + time.Duration(r.Float64()*float64(30*time.Millisecond))
+		if n%10 == 7 {
+			d += 80 * time.Millisecond
+		}
+		return d
 	}
+	misses := 0
 	for range 1000 {
 		if g := gradeHotLoop(hist(growing), hotLoopWindow, ms(100)); g.Grade != OK {
-			t.Fatalf("full jitter: %s %s", g.Grade, g.Detail)
+			misses++
 		}
 		if g := gradeHotLoop(hist(reset), hotLoopWindow, ms(100)); g.Grade != NonStrict {
 			t.Fatalf("reset: %s %s", g.Grade, g.Detail)
 		}
 	}
+	if misses > 3 {
+		t.Fatalf("full jitter graded not OK in %d of 1000 windows", misses)
+	}
 }
 
-// TestGradeJitterIsStable: over 1000 seeded backoff runs of 4 clients, full
-// and proportional jitter grade OK and a fixed 200ms delay with scheduling
-// noise and one stall per run NON-STRICT (the CV bound flipped such a
-// fixed delay to OK in one run of three).
+// TestGradeJitterIsStable: over 1000 seeded backoff runs of 4 clients with
+// 40ms of scheduling noise and one 250ms stall each, full jitter grades OK
+// and a fixed 200ms delay NON-STRICT (the CV bound flipped such a fixed
+// delay to OK in one run of three); +-25% proportional jitter is within
+// that noise and grades NON-STRICT.
 func TestGradeJitterIsStable(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 11))
 	run := func(delay func(n int) time.Duration, stall bool) backoffSeries {
 		b := make(backoffSeries, backoffSize)
 		for c := range b {
-			for n := 1; n <= 9; n++ {
-				b[c] = append(b[c], delay(n)+time.Duration(r.Float64()*float64(8*time.Millisecond)))
+			for n := 1; n <= 14; n++ { // ~14 delays in 6s at a 400ms mean
+				b[c] = append(b[c], delay(n)+time.Duration(r.Float64()*float64(40*time.Millisecond)))
 			}
 		}
 		if stall {
-			b[r.IntN(len(b))][r.IntN(9)] += 250 * time.Millisecond
+			b[r.IntN(len(b))][r.IntN(14)] += 250 * time.Millisecond
 		}
 		return b
 	}
@@ -135,16 +145,16 @@ func TestGradeJitterIsStable(t *testing.T) {
 		for name, tc := range map[string]struct {
 			d    func(int) time.Duration
 			want Grade
-		}{"full": {full, OK}, "proportional": {prop, OK}, "fixed": {fixed, NonStrict}} {
+		}{"full": {full, OK}, "proportional": {prop, NonStrict}, "fixed": {fixed, NonStrict}} {
 			b := run(tc.d, true)
-			for _, g := range []verdict{gradeJitter(b, 0, "jitter"), gradeJitter(b, 3, "capped")} {
+			for _, g := range []verdict{gradeJitter(b, 0, "jitter", jitterBound), gradeJitter(b, 3, "capped", jitterBound)} {
 				if g.Grade != tc.want {
 					off[name]++
 				}
 			}
 		}
 	}
-	if off["full"] != 0 || off["fixed"] != 0 || off["proportional"] > 10 {
-		t.Fatalf("grades off in 2000: %v (want full 0, fixed 0, proportional <= 10: the bound sits at half its expected spread)", off)
+	if off["full"] > 3 || off["fixed"] != 0 || off["proportional"] > 10 {
+		t.Fatalf("grades off in 2000: %v (want full <= 3, fixed 0, proportional <= 10)", off)
 	}
 }

@@ -55,7 +55,7 @@ func scenarioBackoff(e *env) (map[string]verdict, error) {
 	if err := e.sleep(window); err != nil {
 		return nil, err
 	}
-	var series backoffSeries
+	var series, growth backoffSeries
 	for i := range backoffSize {
 		var rejected []faultserver.HandshakeRecord
 		for _, h := range e.handshakes(fmt.Sprintf("b%d", i), t) {
@@ -64,14 +64,21 @@ func scenarioBackoff(e *env) (map[string]verdict, error) {
 			}
 		}
 		series = append(series, gaps(rejected)) // the delays after each failed attempt
+		if len(rejected) > 0 {
+			// With the drop-to-first-attempt delay: a factor-2 client capped
+			// at 4x its initial delay reaches the cap by its second gap, so
+			// gaps alone show only 1.33x growth.
+			growth = append(growth, append([]time.Duration{rejected[0].Time.Sub(t)}, gaps(rejected)...))
+		}
 	}
+	e.cfg.Logger.Debug("backoff series", "client", e.cfg.Name, "series", fmt.Sprint(series))
 	caps := as[0].caps
 	capD := time.Duration(opts.Backoff.MaxMS) * time.Millisecond
 	return map[string]verdict{
-		"3.1": gradeGrowth(series),
+		"3.1": gradeGrowth(growth),
 		"3.2": gradeCap(series, capD, caps.Backoff),
-		"3.3": gradeJitter(series, 0, "jitter"),
-		"3.4": gradeJitter(series, 3, "once capped"),
+		"3.3": gradeJitter(series, 0, "jitter", jitterBound),
+		"3.4": gradeJitter(series, 3, "once capped", jitterBound),
 		"3.5": gradeKS(series, opts.Backoff, caps.ExactPolicy),
 	}, nil
 }
@@ -105,13 +112,15 @@ func scenarioStorm(e *env) (map[string]verdict, error) {
 		if err != nil {
 			continue
 		}
-		d := h.Time.Sub(dropReported(a, marks[i], t))
+		// A report read after the attempt (a client that polls its state)
+		// bounds nothing: clamp the detection to the attempt.
+		d := max(h.Time.Sub(dropReported(a, marks[i], t)), 0)
 		delays = append(delays, d)
 		single = append(single, []time.Duration{d})
 	}
 	return map[string]verdict{
 		"4.1": gradeStorm(delays, stormSize),
-		"3.6": gradeJitter(single, 0, "first delay"),
+		"3.6": gradeJitter(single, 0, "first delay", firstDelayBound),
 	}, nil
 }
 

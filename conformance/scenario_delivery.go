@@ -43,13 +43,13 @@ func received(frames []faultserver.FrameRecord) map[string]int {
 // server received; a send accepted while the adapter reported open inside w
 // is in flight.
 func deliveries(ids []string, a *adapter, frames []faultserver.FrameRecord, w window) []delivery {
-	refused, open := classify(a.snapshot())
+	refused, open, accepted := classify(a.snapshot())
 	got := received(frames)
 	out := make([]delivery, len(ids))
 	for i, id := range ids {
 		at, wasOpen := open[id]
 		_, ref := refused[id]
-		out[i] = delivery{ID: id, Refused: ref, Received: got[id], InFlight: wasOpen && w.contains(at)}
+		out[i] = delivery{ID: id, Refused: ref, Received: got[id], InFlight: wasOpen && w.contains(at), Open: wasOpen, At: accepted[id]}
 	}
 	return out
 }

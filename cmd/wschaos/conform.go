@@ -22,7 +22,7 @@ type conformFlags struct {
 	name, suite, jsonOut, junitOut, htmlOut, baseline, doc string
 	cases                                                  []string
 	session, matrixMD, updateBaseline, list, progress      bool
-	parallel                                               int
+	parallel, clients                                      int
 }
 
 // suiteClient is one client of a --suite file.
@@ -71,6 +71,7 @@ interrupted, 2 usage error.`,
 	fl.BoolVar(&f.list, "list", false, "list the cases and exit")
 	fl.StringVar(&f.doc, "write-doc", "", "replace the matrix between the conform-matrix markers of this Markdown file")
 	fl.IntVar(&f.parallel, "parallel", 2, "scenarios run at once per client")
+	fl.IntVar(&f.clients, "clients", 2, "clients graded at once (with --suite)")
 	fl.BoolVar(&f.progress, "progress", false, "print each case's grade to stderr as it finishes")
 	return c
 }
@@ -102,17 +103,22 @@ func runConform(cmd *cobra.Command, f conformFlags, args []string) error {
 	start := time.Now()
 	reps := make([]conformance.ClientReport, len(clients))
 	errs := make(chan error, len(clients))
-	// Clients run two at a time: each runs its scenarios f.parallel at once.
-	sem := make(chan struct{}, 2)
-	for i, sc := range clients {
+	// Clients run f.clients at a time, each its scenarios f.parallel at once;
+	// adapter starts are bounded separately (conformance starts a few at once).
+	sem := make(chan struct{}, max(f.clients, 1))
+	// Launched last first: the suite lists the quick Go adapters first and
+	// the slow ones (Node, and the ws-plain control that waits out every
+	// reconnect bound) last; starting those first shortens the run.
+	for i := len(clients) - 1; i >= 0; i-- {
+		sc := clients[i]
+		reps[i] = conformance.ClientReport{Client: sc.Name, Interrupted: true}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			errs <- ctx.Err()
+			continue
+		}
 		go func() {
-			reps[i] = conformance.ClientReport{Client: sc.Name, Interrupted: true}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				errs <- ctx.Err()
-				return
-			}
 			defer func() { <-sem }()
 			cfg := conformance.Config{Name: sc.Name, Command: sc.Command, Session: sc.Session, Cases: f.cases,
 				Parallel: f.parallel, Logger: logger}
