@@ -21,22 +21,29 @@ type delivery struct {
 	At   time.Time
 }
 
-// inflightMargin is how long before a fault a frame accepted on an open
-// connection still counts as in flight: written, but perhaps not yet read
-// by a server that a loaded machine schedules late.
+// inflightMargin is how long before a fault, and after the link's return,
+// a frame accepted on an open connection still counts as in flight:
+// written, but perhaps not yet read by a server a loaded machine schedules
+// late; or written into the proxy just before its blackhole was lifted,
+// with the adapter's report read after (13 frames of one partysocket run).
 const inflightMargin = 500 * time.Millisecond
 
 // window is a fault's in-flight window: from inflightMargin before the fault
-// to the moment the link works again. The zero window (no fault during the
-// sends) makes every loss a silent loss.
-type window struct{ from, to time.Time }
+// to inflightMargin after the link works again. The zero window (no fault
+// during the sends) makes every loss a silent loss.
+type window struct {
+	from, to time.Time
+	back     time.Time // when the link worked again (to without the margin)
+}
 
 func (w window) contains(t time.Time) bool {
 	return !w.from.IsZero() && !t.Before(w.from) && !t.After(w.to)
 }
 
 // faultWindow is the in-flight window of a fault from start to end.
-func faultWindow(start, end time.Time) window { return window{start.Add(-inflightMargin), end} }
+func faultWindow(start, end time.Time) window {
+	return window{start.Add(-inflightMargin), end.Add(inflightMargin), end}
+}
 
 // classify reads the adapter's own report stream: when each send was
 // refused, accepted while the client said it was open, or accepted at all.

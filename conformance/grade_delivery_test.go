@@ -56,17 +56,18 @@ func TestClassifyInFlightFromReportStream(t *testing.T) {
 		{at(720), Report{Type: "sent", ID: "queued", Result: "accepted"}}, // the client knew it was down
 		{at(730), Report{Type: "sent", ID: "no", Result: "refused", Error: "down"}},
 		{at(900), Report{Type: "state", State: "open"}},
-		{at(1500), Report{Type: "sent", ID: "late", Result: "accepted"}}, // open again, after the window
+		{at(1400), Report{Type: "sent", ID: "edge", Result: "accepted"}}, // open again, within the margin after the return
+		{at(1600), Report{Type: "sent", ID: "late", Result: "accepted"}}, // open again, after the window
 	}
 	w := faultWindow(at(600), at(1000))
 	a := &adapter{reports: reports}
-	ds := deliveries([]string{"early", "flight", "queued", "no", "late"}, a, nil, w)
+	ds := deliveries([]string{"early", "flight", "queued", "no", "edge", "late"}, a, nil, w)
 	for i := range ds {
 		ds[i].Open, ds[i].At = false, time.Time{} // compared below: the classification only
 	}
 	want := map[string]delivery{
 		"early": {ID: "early"}, "flight": {ID: "flight", InFlight: true}, "queued": {ID: "queued"},
-		"no": {ID: "no", Refused: true}, "late": {ID: "late"},
+		"no": {ID: "no", Refused: true}, "edge": {ID: "edge", InFlight: true}, "late": {ID: "late"},
 	}
 	for _, d := range ds {
 		if d != want[d.ID] {

@@ -65,10 +65,9 @@ func (c *capped) String() string {
 
 // startSlots bounds the adapters starting at once, process-wide: 16 Node
 // processes started together on 2 loaded cores each took over the 10s
-// hello timeout, and a start burst on every core stalled the timing of the
-// scenarios running beside it; one start per two cores keeps a core free.
+// hello timeout; started one per core, each takes about a second there.
 // The hello timeout runs from the slot, not from the queue.
-var startSlots = make(chan struct{}, max(1, runtime.NumCPU()/2))
+var startSlots = make(chan struct{}, max(2, runtime.NumCPU()))
 
 // startAdapter runs argv and completes the hello handshake within timeout.
 func startAdapter(ctx context.Context, argv []string, timeout time.Duration) (*adapter, error) {

@@ -25,9 +25,11 @@ type Config struct {
 	Policy Policy
 	// Parallel is how many scenarios run at once. Default 2.
 	Parallel int
-	// HelloTimeout bounds an adapter's start and hello. Default 10s.
+	// HelloTimeout bounds an adapter's start and hello. Default 20s (a Node
+	// adapter took over 10s at load average 17 on 2 cores).
 	HelloTimeout time.Duration
-	// CaseTimeout bounds one scenario. Default 30s.
+	// CaseTimeout bounds one scenario. Default 60s (the storm starts 16
+	// processes, a few at a time).
 	CaseTimeout time.Duration
 	// Logger receives progress (Info) and adapter failures (Warn).
 	Logger *slog.Logger
@@ -72,10 +74,10 @@ func (c Config) withDefaults() Config {
 		c.Parallel = 2
 	}
 	if c.HelloTimeout <= 0 {
-		c.HelloTimeout = 10 * time.Second
+		c.HelloTimeout = 20 * time.Second
 	}
 	if c.CaseTimeout <= 0 {
-		c.CaseTimeout = 30 * time.Second
+		c.CaseTimeout = 60 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

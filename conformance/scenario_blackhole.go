@@ -69,7 +69,7 @@ func scenarioBlackhole(e *env) (map[string]verdict, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, werr := e.waitHandshake(w.to, reconnectBound, "c0", upgraded)
+	_, werr := e.waitHandshake(w.back, reconnectBound, "c0", upgraded)
 	out := map[string]verdict{}
 	switch {
 	case !a.caps.Heartbeat:
@@ -77,10 +77,10 @@ func scenarioBlackhole(e *env) (map[string]verdict, error) {
 	case werr != nil:
 		out["1.9"] = v(Failed, "no new connection within %v of the link's return (%s)", reconnectBound, noticed(a, from, start))
 	default:
-		out["1.9"] = gradeReconnect(e.srv.Handshakes(), w.to, reconnectBound)
+		out["1.9"] = gradeReconnect(e.srv.Handshakes(), w.back, reconnectBound)
 		out["1.9"] = v(out["1.9"].Grade, "%s; %s", out["1.9"].Detail, noticed(a, from, start))
 	}
-	e.settle(w.to, ids)
+	e.settle(w.back, ids)
 	out["6.4"] = gradeDelivery(deliveries(ids, a, e.srv.Frames(), w), a.caps.Delivery, true)
 	return out, nil
 }

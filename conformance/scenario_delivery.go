@@ -177,6 +177,6 @@ func scenarioLossRestart(e *env) (map[string]verdict, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.settle(w.to, ids)
+	e.settle(w.back, ids)
 	return map[string]verdict{"6.2": gradeDelivery(deliveries(ids, a, e.srv.Frames(), w), a.caps.Delivery, true)}, nil
 }

@@ -58,6 +58,6 @@ func scenarioLossOutage(e *env) (map[string]verdict, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.settle(w.to, ids)
+	e.settle(w.back, ids)
 	return map[string]verdict{"6.3": gradeDelivery(deliveries(ids, a, e.srv.Frames(), w), a.caps.Delivery, true)}, nil
 }
