@@ -149,15 +149,19 @@ func gradeHotLoop(hs []faultserver.HandshakeRecord, window, initial time.Duratio
 	late := slices.Clone(g[min(3, len(g)-1):])
 	slices.Sort(late)
 	q3 := late[len(late)*3/4]
+	// The reference is the initial delay or the shortest of the first three
+	// gaps, whichever is longer: each gap carries a connect-and-close cycle
+	// that took a fixed 100ms delay to 150ms+ at load average 17.
+	ref := max(initial, slices.Min(g[:min(3, len(g))]))
 	switch {
 	case med < 20*time.Millisecond:
 		return v(Failed, "hot loop: %d attempts in %v, median gap %v", len(hs), window, med.Round(time.Millisecond))
-	case 2*q3 >= 3*initial:
-		return v(OK, "backoff keeps growing against accept-then-close: %d attempts, upper quartile of the gaps past the third %v (initial %v)",
-			len(hs), q3.Round(time.Millisecond), initial)
+	case 2*q3 >= 3*ref:
+		return v(OK, "backoff keeps growing against accept-then-close: %d attempts, upper quartile of the gaps past the third %v >= 1.5x %v",
+			len(hs), q3.Round(time.Millisecond), ref.Round(time.Millisecond))
 	default:
-		return v(NonStrict, "backoff reset by each accepted connection: %d attempts in %v, upper quartile of the gaps past the third %v (initial %v)",
-			len(hs), window, q3.Round(time.Millisecond), initial)
+		return v(NonStrict, "backoff reset by each accepted connection: %d attempts in %v, upper quartile of the gaps past the third %v < 1.5x %v",
+			len(hs), window, q3.Round(time.Millisecond), ref.Round(time.Millisecond))
 	}
 }
 
@@ -275,16 +279,32 @@ func gradeJitter(b backoffSeries, from int, what string, bound float64) verdict 
 
 // ksUniform returns the one-sample Kolmogorov-Smirnov statistic of xs
 // against U(0,1) and the critical value at alpha = 0.01.
-func ksUniform(xs []float64) (d, crit float64) {
-	s := slices.Clone(xs)
-	sort.Float64s(s)
-	n := float64(len(s))
-	for i, x := range s {
-		x = math.Min(math.Max(x, 0), 1)
-		d = math.Max(d, math.Max(float64(i+1)/n-x, x-float64(i)/n))
+func ksUniform(xs []float64) (d, crit float64) { return ksBand(xs, xs) }
+
+// ksBand is ksUniform for samples known only within [lo[i], hi[i]] (a
+// measured delay is the client's delay plus up to ksTolerance of dial and
+// scheduling time): the empirical CDF may run ahead of the model by i/n -
+// hi, and behind it by lo - (i-1)/n. With lo == hi it is the plain KS
+// statistic.
+func ksBand(lo, hi []float64) (d, crit float64) {
+	idx := make([]int, len(hi))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return hi[idx[a]] < hi[idx[b]] })
+	n := float64(len(hi))
+	clamp := func(x float64) float64 { return math.Min(math.Max(x, 0), 1) }
+	for i, k := range idx {
+		d = math.Max(d, math.Max(float64(i+1)/n-clamp(hi[k]), clamp(lo[k])-float64(i)/n))
 	}
 	return d, 1.63 / math.Sqrt(n)
 }
+
+// ksTolerance is the dial and scheduling time a measured delay may carry
+// on top of the client's own: a fixed 200ms delay measured 255-264ms on
+// average at load average 17, which put wschaos's exactly-followed policy
+// at D=0.210 > 0.189 in one run of five.
+const ksTolerance = 60 * time.Millisecond
 
 // gradeKS tests the delays against the declared policy: each delay is
 // mapped through the policy's CDF for its attempt, giving U(0,1) if the
@@ -293,20 +313,21 @@ func gradeKS(b backoffSeries, p Policy, exact bool) verdict {
 	if !exact {
 		return v(Unimplemented, "client does not declare it follows the policy exactly")
 	}
-	var us []float64
+	var lo, hi []float64
 	for _, s := range b {
 		for i, g := range s {
-			us = append(us, p.cdf(i+1, g))
+			lo = append(lo, p.cdf(i+1, g-ksTolerance))
+			hi = append(hi, p.cdf(i+1, g))
 		}
 	}
-	if len(us) < 10 {
-		return v(Failed, "%d delays: too few for a KS test", len(us))
+	if len(hi) < 10 {
+		return v(Failed, "%d delays: too few for a KS test", len(hi))
 	}
-	d, crit := ksUniform(us)
+	d, crit := ksBand(lo, hi)
 	if d <= crit {
-		return v(OK, "KS D=%.3f <= %.3f (n=%d, alpha 0.01) against %s jitter", d, crit, len(us), p.Jitter)
+		return v(OK, "KS D=%.3f <= %.3f (n=%d, alpha 0.01, delays less up to %v of overhead) against %s jitter", d, crit, len(hi), ksTolerance, p.Jitter)
 	}
-	return v(Failed, "KS D=%.3f > %.3f (n=%d, alpha 0.01): delays do not follow %s jitter", d, crit, len(us), p.Jitter)
+	return v(Failed, "KS D=%.3f > %.3f (n=%d, alpha 0.01, delays less up to %v of overhead): delays do not follow %s jitter", d, crit, len(hi), ksTolerance, p.Jitter)
 }
 
 // cdf is the policy's distribution function for attempt n at delay g.

@@ -158,3 +158,38 @@ func TestGradeJitterIsStable(t *testing.T) {
 		t.Fatalf("grades off in 2000: %v (want full <= 3, fixed 0, proportional <= 10)", off)
 	}
 }
+
+// TestGradeHotLoopCalibratesToOverhead: a reset client whose every gap
+// carries 60ms of connect-and-close overhead (160ms, past 1.5x the initial
+// 100ms) is still NON-STRICT; its own first gaps set the reference.
+func TestGradeHotLoopCalibratesToOverhead(t *testing.T) {
+	var offsets []int
+	for i := range 25 {
+		offsets = append(offsets, i*160)
+	}
+	wantGrade(t, gradeHotLoop(history(101, offsets...), hotLoopWindow, ms(100)), NonStrict, "160ms < 1.5x 160ms")
+}
+
+// TestGradeKSToleratesOverhead: delays that follow the policy exactly plus
+// 40ms of dial time pass; without the band they fail (the negative
+// control), and a fixed delay fails with it.
+func TestGradeKSToleratesOverhead(t *testing.T) {
+	p := DefaultPolicy.scaled(2)
+	good := seeded(p, 8, 25, 3)
+	for _, s := range good {
+		for i := range s {
+			s[i] += 40 * time.Millisecond
+		}
+	}
+	wantGrade(t, gradeKS(good, p, true), OK, "n=200")
+	var lo, hi []float64
+	for _, s := range good {
+		for i, g := range s {
+			lo, hi = append(lo, p.cdf(i+1, g)), append(hi, p.cdf(i+1, g))
+		}
+	}
+	if d, crit := ksBand(lo, hi); d <= crit {
+		t.Fatalf("without the band: D=%.3f <= %.3f, want the shift detected", d, crit)
+	}
+	wantGrade(t, gradeKS(constant(4, 12, ms(300)), p, true), Failed, "do not follow")
+}
