@@ -65,7 +65,8 @@ serve: ## the fault server on loopback
 	$(GO) run ./cmd/wschaos serve
 
 CONFORM_BIN = conformance/.bin
-CONFORM     = $(CONFORM_BIN)/wschaos conform --suite conformance/clients.json --parallel 2
+# 3 clients at once, 2 scenarios each: about 2 minutes on 2 cores (see docs/CONFORMANCE.md).
+CONFORM     = $(CONFORM_BIN)/wschaos conform --suite conformance/clients.json --parallel 2 --clients 3
 
 conform-adapters: ## build the Go conformance adapters and `npm ci` the Node ones
 	@mkdir -p $(CONFORM_BIN)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/wschaos/wschaos/faultserver"
@@ -14,6 +15,7 @@ type env struct {
 	ctx      context.Context
 	cfg      Config
 	srv      *faultserver.Server
+	mu       sync.Mutex // guards adapters: storms start them in parallel
 	adapters []*adapter
 	cleanup  []func()
 }
@@ -31,8 +33,15 @@ func newEnv(ctx context.Context, cfg Config) (*env, error) {
 
 func (e *env) close() string {
 	var stderr string
-	for _, a := range e.adapters {
-		a.kill()
+	e.mu.Lock()
+	as := e.adapters
+	e.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, a := range as {
+		wg.Go(a.kill) // in parallel: each kill may wait for its process
+	}
+	wg.Wait()
+	for _, a := range as {
 		if s := a.stderr.String(); s != "" {
 			stderr += s
 		}
@@ -52,7 +61,9 @@ func (e *env) start() (*adapter, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.mu.Lock()
 	e.adapters = append(e.adapters, a)
+	e.mu.Unlock()
 	return a, nil
 }
 

@@ -66,21 +66,39 @@ func gradeReconnect(hs []faultserver.HandshakeRecord, fault time.Time, bound tim
 	return v(Failed, "no reconnect within %v (%d attempts seen)", bound, len(attemptsAfter(hs, fault)))
 }
 
-// hotLoopRate is the attempt rate (per second) graded as a hot loop.
+// hotLoopRate is the attempt rate (per second), in any 500ms of the
+// window, graded as a hot loop.
 const hotLoopRate = 20.0
 
 // gradeNotRetried: after a terminal answer (401/403, close 1008) the client
 // must stop; allowed is how many attempts the fault itself needs (1 for a
-// rejected handshake, 0 after a close). Retrying is NON-STRICT; retrying faster than hotLoopRate FAILED.
+// rejected handshake, 0 after a close). Retrying is NON-STRICT; retrying
+// faster than hotLoopRate in any 500ms FAILED.
 func gradeNotRetried(after []faultserver.HandshakeRecord, allowed int, window time.Duration) verdict {
 	if len(after) <= allowed {
 		return v(OK, "not retried (%d attempts in %v)", len(after), window)
 	}
 	retries := len(after) - allowed
-	if rate := float64(retries) / window.Seconds(); rate > hotLoopRate {
-		return v(Failed, "retried %d times in %v (%.0f/s): hot loop", retries, window, rate)
+	// The peak, not the mean: recws's redials multiply (5 5 15 17 per
+	// 500ms), so a mean over the window straddled the bound run to run.
+	buckets := perHalfSecond(after)
+	if peak := 2 * float64(slices.Max(buckets)); peak > hotLoopRate {
+		return v(Failed, "retried %d times in %v, up to %.0f/s: hot loop; attempts per 500ms: %v", retries, window, peak, buckets)
 	}
-	return v(NonStrict, "retried %d times in %v", retries, window)
+	return v(NonStrict, "retried %d times in %v; attempts per 500ms: %v", retries, window, perHalfSecond(after))
+}
+
+// perHalfSecond counts attempts per 500ms from the first.
+func perHalfSecond(hs []faultserver.HandshakeRecord) []int {
+	var out []int
+	for _, h := range hs {
+		i := int(h.Time.Sub(hs[0].Time) / (500 * time.Millisecond))
+		for len(out) <= i {
+			out = append(out, 0)
+		}
+		out[i]++
+	}
+	return out
 }
 
 // gradeRetryAfter: the attempt after a 503 with Retry-After must wait it out.
@@ -107,27 +125,43 @@ func gradeRetryAfter(hs []faultserver.HandshakeRecord, fault time.Time, retryAft
 	return v(NonStrict, "retried after %v, Retry-After was %v", gap.Round(time.Millisecond), retryAfter)
 }
 
+// hotLoopWindow is how long 2.2's server accepts and closes every upgrade.
+const hotLoopWindow = 4 * time.Second
+
 // gradeHotLoop grades the attempts against an accept-then-close server: a
 // connection that dies at once is not healthy, so the delays must keep
-// growing past the initial one. A client that resets its backoff on every
-// open retries at about the initial delay (NON-STRICT); under 20ms is a hot
-// loop (FAILED).
+// growing past the initial one. Under 20ms median gap is a hot loop
+// (FAILED). Past the third attempt, a client that keeps backing off has
+// gaps of about the cap; one that resets its backoff on every open retries
+// at about the initial delay (NON-STRICT). The statistic is the upper
+// quartile of the gaps past the third against 1.5x the initial delay: a
+// mean of the last gaps flipped OK/NON-STRICT for full jitter (each gap
+// uniform in [0, cap)), and a count of long gaps let three scheduling
+// stalls of a loaded machine pass a fixed 100ms delay. Under full jitter
+// capped at 400ms (~18 gaps in 4s) the quartile misses with probability
+// 6e-4; a reset client needs a quarter of its gaps stalled by 50ms.
 func gradeHotLoop(hs []faultserver.HandshakeRecord, window, initial time.Duration) verdict {
 	g := gaps(hs)
 	if len(g) < 2 {
 		return v(Failed, "%d attempts in %v: the client stopped reconnecting", len(hs), window)
 	}
 	med := median(g)
-	third := max(len(g)/3, 1)
-	last := mean(g[len(g)-third:])
+	late := slices.Clone(g[min(3, len(g)-1):])
+	slices.Sort(late)
+	q3 := late[len(late)*3/4]
+	// The reference is the initial delay or the shortest of the first three
+	// gaps, whichever is longer: each gap carries a connect-and-close cycle
+	// that took a fixed 100ms delay to 150ms+ at load average 17.
+	ref := max(initial, slices.Min(g[:min(3, len(g))]))
 	switch {
 	case med < 20*time.Millisecond:
 		return v(Failed, "hot loop: %d attempts in %v, median gap %v", len(hs), window, med.Round(time.Millisecond))
-	case last*2 >= initial*3:
-		return v(OK, "backoff keeps growing against accept-then-close: %d attempts, last gaps %v (initial %v)", len(hs),
-			last.Round(time.Millisecond), initial)
+	case 2*q3 >= 3*ref:
+		return v(OK, "backoff keeps growing against accept-then-close: %d attempts, upper quartile of the gaps past the third %v >= 1.5x %v",
+			len(hs), q3.Round(time.Millisecond), ref.Round(time.Millisecond))
 	default:
-		return v(NonStrict, "backoff reset by each accepted connection: %d attempts in %v, last gaps %v (initial %v)", len(hs), window, last.Round(time.Millisecond), initial)
+		return v(NonStrict, "backoff reset by each accepted connection: %d attempts in %v, upper quartile of the gaps past the third %v < 1.5x %v",
+			len(hs), window, q3.Round(time.Millisecond), ref.Round(time.Millisecond))
 	}
 }
 
@@ -155,7 +189,8 @@ func (b backoffSeries) from(i int) []time.Duration {
 	return out
 }
 
-// gradeGrowth: the mean of delays 4+ is at least 1.5x that of delays 1-2
+// gradeGrowth: the mean of delays 4+ is at least 1.5x that of delays 1-2,
+// each series starting with the delay from the drop to the first attempt
 // (2.67x for factor 2 whether jittered or not; 1x for a fixed delay).
 func gradeGrowth(b backoffSeries) verdict {
 	early, late := append(b.at(0), b.at(1)...), b.from(3)
@@ -169,61 +204,107 @@ func gradeGrowth(b backoffSeries) verdict {
 	return v(NonStrict, "no exponential growth: mean delay %v -> %v", e.Round(time.Millisecond), l.Round(time.Millisecond))
 }
 
-// gradeCap: no delay exceeds the declared cap by more than 25% plus slack.
+// gradeCap: the delays that should sit at the cap (the 4th on: the cap
+// is 4x the initial delay) must not exceed it by more than 50% plus 200ms,
+// judged on their median. The median, not the longest: on a loaded 2-core
+// machine (load average 15-19) one stall of the whole run stretched one
+// delay of every wschaos client, jittered under an 800ms cap, to 1.1-1.8s,
+// and capped Node delays to 1.12s; an uncapped factor-2 client's 4th and
+// later delays are all 1.6s or more.
 func gradeCap(b backoffSeries, capD time.Duration, declared bool) verdict {
-	all := b.from(0)
-	if len(all) == 0 {
-		return v(Failed, "no delays observed")
+	capped := b.from(2) // gap k is delay k+2
+	if len(capped) == 0 {
+		return v(Failed, "no delays observed past the cap")
 	}
-	worst := slices.Max(all)
-	limit := capD + capD/4 + 100*time.Millisecond
+	slices.Sort(capped)
+	med, longest := capped[len(capped)/2], capped[len(capped)-1]
+	limit := capD + capD/2 + 200*time.Millisecond
 	switch {
 	case !declared:
-		return v(Informational, "longest delay %v (backoff not configurable)", worst.Round(time.Millisecond))
-	case worst <= limit:
-		return v(OK, "longest delay %v within cap %v", worst.Round(time.Millisecond), capD)
+		return v(Informational, "delays 4+: median %v, longest %v (backoff not configurable)", med.Round(time.Millisecond), longest.Round(time.Millisecond))
+	case med <= limit:
+		return v(OK, "delays 4+: median %v within cap %v (<= %v; longest %v)", med.Round(time.Millisecond), capD, limit, longest.Round(time.Millisecond))
 	}
-	return v(Failed, "delay %v exceeds cap %v", worst.Round(time.Millisecond), capD)
+	return v(Failed, "delays 4+: median %v exceeds cap %v (> %v; longest %v)", med.Round(time.Millisecond), capD, limit, longest.Round(time.Millisecond))
 }
 
-// gradeJitter: the coefficient of variation of the delays at each attempt
-// index, across processes, must exceed 0.12: proportional +-25% jitter gives
-// 0.14, full jitter 0.58, and scheduling noise on a fixed 100ms delay up to
-// about 0.08 on a loaded machine.
-func gradeJitter(b backoffSeries, from int, what string) verdict {
-	var cvs []float64
+func roundAll(d []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(d))
+	for i, x := range d {
+		out[i] = x.Round(time.Millisecond)
+	}
+	return out
+}
+
+// Jitter bounds: the mean relative spread (median absolute deviation over
+// the median) above which delays count as jittered, about twice the most
+// scheduling noise measured at that scale on a loaded 2-core machine. Full
+// jitter gives 0.5 (0.23-0.54 measured), +-25% proportional 0.125.
+const (
+	// jitterBound is for the backoff case's 200ms-800ms delays: a fixed
+	// 200ms delay measured up to 0.094 at load average 17, so proportional
+	// jitter cannot be told from noise there and is graded NON-STRICT.
+	jitterBound = 0.2
+	// firstDelayBound is for the storm's 2s first delays, where fixed
+	// delays measured at most 0.052.
+	firstDelayBound = 0.1
+)
+
+// gradeJitter: the delays at each attempt index, across processes, must
+// spread by more than bound. The spread is the median absolute
+// deviation over the median, not the coefficient of variation: one
+// scheduling stall among a fixed delay's samples lifted its CV from 0.08
+// to 0.2, past the old 0.12 bound, in one run of three.
+func gradeJitter(b backoffSeries, from int, what string, bound float64) verdict {
+	var rs []float64
 	for i := from; i < from+8; i++ {
 		d := b.at(i)
 		switch {
 		case len(d) < 3:
-		case mean(d) < 15*time.Millisecond:
-			cvs = append(cvs, 0) // immediate: scheduling noise, not jitter
+		case median(d) < immediate:
+			rs = append(rs, 0) // immediate: scheduling noise, not jitter
 		default:
-			cvs = append(cvs, cv(d))
+			rs = append(rs, relMAD(d))
 		}
 	}
-	if len(cvs) == 0 {
+	if len(rs) == 0 {
 		return v(Failed, "too few attempts to judge %s", what)
 	}
-	m := stat.Mean(cvs, nil)
-	if m > 0.12 {
-		return v(OK, "%s: delays spread (mean CV %.2f)", what, m)
+	m := stat.Mean(rs, nil)
+	if m > bound {
+		return v(OK, "%s: delays spread (mean MAD/median %.3f > %.2f)", what, m, bound)
 	}
-	return v(NonStrict, "%s: delays identical across clients (mean CV %.3f)", what, m)
+	return v(NonStrict, "%s: delays identical across clients (mean MAD/median %.3f <= %.2f)", what, m, bound)
 }
 
 // ksUniform returns the one-sample Kolmogorov-Smirnov statistic of xs
 // against U(0,1) and the critical value at alpha = 0.01.
-func ksUniform(xs []float64) (d, crit float64) {
-	s := slices.Clone(xs)
-	sort.Float64s(s)
-	n := float64(len(s))
-	for i, x := range s {
-		x = math.Min(math.Max(x, 0), 1)
-		d = math.Max(d, math.Max(float64(i+1)/n-x, x-float64(i)/n))
+func ksUniform(xs []float64) (d, crit float64) { return ksBand(xs, xs) }
+
+// ksBand is ksUniform for samples known only within [lo[i], hi[i]] (a
+// measured delay is the client's delay plus up to ksTolerance of dial and
+// scheduling time): the empirical CDF may run ahead of the model by i/n -
+// hi, and behind it by lo - (i-1)/n. With lo == hi it is the plain KS
+// statistic.
+func ksBand(lo, hi []float64) (d, crit float64) {
+	idx := make([]int, len(hi))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return hi[idx[a]] < hi[idx[b]] })
+	n := float64(len(hi))
+	clamp := func(x float64) float64 { return math.Min(math.Max(x, 0), 1) }
+	for i, k := range idx {
+		d = math.Max(d, math.Max(float64(i+1)/n-clamp(hi[k]), clamp(lo[k])-float64(i)/n))
 	}
 	return d, 1.63 / math.Sqrt(n)
 }
+
+// ksTolerance is the dial and scheduling time a measured delay may carry
+// on top of the client's own: a fixed 200ms delay measured 255-264ms on
+// average at load average 17, which put wschaos's exactly-followed policy
+// at D=0.210 > 0.189 in one run of five.
+const ksTolerance = 60 * time.Millisecond
 
 // gradeKS tests the delays against the declared policy: each delay is
 // mapped through the policy's CDF for its attempt, giving U(0,1) if the
@@ -232,20 +313,21 @@ func gradeKS(b backoffSeries, p Policy, exact bool) verdict {
 	if !exact {
 		return v(Unimplemented, "client does not declare it follows the policy exactly")
 	}
-	var us []float64
+	var lo, hi []float64
 	for _, s := range b {
 		for i, g := range s {
-			us = append(us, p.cdf(i+1, g))
+			lo = append(lo, p.cdf(i+1, g-ksTolerance))
+			hi = append(hi, p.cdf(i+1, g))
 		}
 	}
-	if len(us) < 10 {
-		return v(Failed, "%d delays: too few for a KS test", len(us))
+	if len(hi) < 10 {
+		return v(Failed, "%d delays: too few for a KS test", len(hi))
 	}
-	d, crit := ksUniform(us)
+	d, crit := ksBand(lo, hi)
 	if d <= crit {
-		return v(OK, "KS D=%.3f <= %.3f (n=%d, alpha 0.01) against %s jitter", d, crit, len(us), p.Jitter)
+		return v(OK, "KS D=%.3f <= %.3f (n=%d, alpha 0.01, delays less up to %v of overhead) against %s jitter", d, crit, len(hi), ksTolerance, p.Jitter)
 	}
-	return v(Failed, "KS D=%.3f > %.3f (n=%d, alpha 0.01): delays do not follow %s jitter", d, crit, len(us), p.Jitter)
+	return v(Failed, "KS D=%.3f > %.3f (n=%d, alpha 0.01, delays less up to %v of overhead): delays do not follow %s jitter", d, crit, len(hi), ksTolerance, p.Jitter)
 }
 
 // cdf is the policy's distribution function for attempt n at delay g.
@@ -263,57 +345,6 @@ func (p Policy) cdf(n int, g time.Duration) float64 {
 		lo, hi = d-5, d+5
 	}
 	return math.Min(math.Max((x-lo)/(hi-lo), 0), 1)
-}
-
-// gradeStorm: N clients dropped at once must not come back together.
-func gradeStorm(first []time.Duration, n int) verdict {
-	if len(first) < n {
-		return v(Failed, "only %d of %d clients reconnected", len(first), n)
-	}
-	spread := slices.Max(first) - slices.Min(first)
-	// Clumped: all n within 15ms, or within 0.4x the median first delay. For
-	// full jitter over [0, d) the median is d/2, so that is 0.2d: n uniform
-	// draws fall in a range of 0.2 with probability n*0.2^(n-1) - (n-1)*0.2^n,
-	// 0.0016 for n=6. A fixed delay spreads only by scheduling noise.
-	bound := max(15*time.Millisecond, median(first)*2/5)
-	if spread < bound {
-		return v(NonStrict, "clumped: %d reconnects within %v of each other (bound %v)", n, spread.Round(time.Millisecond), bound.Round(time.Millisecond))
-	}
-	return v(OK, "%d reconnects spread over %v (bound %v)", n, spread.Round(time.Millisecond), bound.Round(time.Millisecond))
-}
-
-// delivery counts one message's fate.
-type delivery struct {
-	ID       string
-	Refused  bool
-	Received int // times the server received it
-}
-
-// gradeDelivery: silent loss or duplicates FAILED; honest refusals NON-STRICT.
-func gradeDelivery(ds []delivery) verdict {
-	var lost, dup, refused, ok int
-	for _, d := range ds {
-		switch {
-		case d.Received > 1:
-			dup++
-		case d.Received == 1:
-			ok++
-		case d.Refused:
-			refused++
-		default:
-			lost++
-		}
-	}
-	detail := fmt.Sprintf("%d sent: %d delivered, %d refused with an error, %d silently lost, %d duplicated", len(ds), ok, refused, lost, dup)
-	switch {
-	case len(ds) == 0:
-		return v(Failed, "nothing sent")
-	case lost > 0 || dup > 0:
-		return v(Failed, "%s", detail)
-	case refused > 0:
-		return v(NonStrict, "%s", detail)
-	}
-	return v(OK, "%s", detail)
 }
 
 // gradeDetect: a half-open link must be given up within 3 heartbeats plus
@@ -343,14 +374,15 @@ func mean(d []time.Duration) time.Duration {
 	return t / time.Duration(len(d))
 }
 
-func cv(d []time.Duration) float64 {
-	xs := make([]float64, len(d))
-	for i, x := range d {
-		xs[i] = float64(x)
-	}
-	m, sd := stat.MeanStdDev(xs, nil)
-	if m == 0 {
+// relMAD is the median absolute deviation of d over its median.
+func relMAD(d []time.Duration) float64 {
+	m := median(d)
+	if m <= 0 {
 		return 0
 	}
-	return sd / m
+	dev := make([]time.Duration, len(d))
+	for i, x := range d {
+		dev[i] = max(x-m, m-x)
+	}
+	return float64(median(dev)) / float64(m)
 }

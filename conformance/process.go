@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -62,11 +63,23 @@ func (c *capped) String() string {
 	return c.buf.String()
 }
 
+// startSlots bounds the adapters starting at once, process-wide: 16 Node
+// processes started together on 2 loaded cores each took over the 10s
+// hello timeout; started one per core, each takes about a second there.
+// The hello timeout runs from the slot, not from the queue.
+var startSlots = make(chan struct{}, max(2, runtime.NumCPU()))
+
 // startAdapter runs argv and completes the hello handshake within timeout.
 func startAdapter(ctx context.Context, argv []string, timeout time.Duration) (*adapter, error) {
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("%w: no command", ErrAdapter)
 	}
+	select {
+	case startSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: waiting to start %s: %w", ErrAdapter, argv[0], ctx.Err())
+	}
+	defer func() { <-startSlots }()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // kill the whole group, npx-style wrappers included
 	a := &adapter{cmd: cmd, done: make(chan struct{}), stderr: &capped{}, notify: make(chan struct{})}
@@ -97,6 +110,11 @@ func startAdapter(ctx context.Context, argv []string, timeout time.Duration) (*a
 	a.name = r.Name
 	if r.Capabilities != nil {
 		a.caps = *r.Capabilities
+	}
+	if !validDelivery(a.caps.Delivery) {
+		a.kill()
+		return nil, fmt.Errorf("%w: hello declares delivery %q; want %q, %q or %q", ErrAdapter, a.caps.Delivery,
+			DeliveryAtMostOnce, DeliveryAtLeastOnce, DeliveryExactlyOnce)
 	}
 	return a, nil
 }

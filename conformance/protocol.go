@@ -2,8 +2,9 @@ package conformance
 
 import "encoding/json"
 
-// ProtocolVersion is the adapter protocol version sent in hello.
-const ProtocolVersion = 1
+// ProtocolVersion is the adapter protocol version sent in hello (2 added
+// Capabilities.Delivery and Options.HandshakeTimeoutMS; both optional).
+const ProtocolVersion = 2
 
 // Command is one line wschaos writes to the adapter's stdin.
 type Command struct {
@@ -28,6 +29,9 @@ type Options struct {
 	// HeartbeatMS is the ping interval; a connection silent for twice as long
 	// should be declared dead.
 	HeartbeatMS int `json:"heartbeat_ms,omitempty"`
+	// HandshakeTimeoutMS bounds one dial (TCP and the HTTP upgrade) when > 0:
+	// a handshake sent into a blackholed link is never answered.
+	HandshakeTimeoutMS int `json:"handshake_timeout_ms,omitempty"`
 }
 
 // Policy is a declared backoff policy: delay n (1-based) is drawn per Jitter
@@ -74,6 +78,35 @@ type Capabilities struct {
 	// ExactPolicy: the delays follow Options.Backoff exactly, so they are
 	// KS-tested against it.
 	ExactPolicy bool `json:"exact_policy"`
+	// Delivery is the guarantee the client gives a message it accepted when
+	// the connection fails under it: DeliveryAtMostOnce, DeliveryAtLeastOnce
+	// or DeliveryExactlyOnce. Empty is graded as exactly-once (protocol
+	// version 1 had no such field and graded every loss FAILED).
+	Delivery string `json:"delivery,omitempty"`
+}
+
+// Delivery guarantees an adapter may declare in Capabilities.Delivery. They
+// say what may happen to a message in flight (accepted while the client
+// reported the connection open, shortly before or during a fault); a message
+// accepted while the client knew it was not connected must be delivered,
+// refused or reported, never silently lost, whatever is declared.
+const (
+	// DeliveryAtMostOnce: a frame in flight at a fault may be lost, never
+	// duplicated (no acknowledgements, no resend).
+	DeliveryAtMostOnce = "at-most-once"
+	// DeliveryAtLeastOnce: never lost; a frame in flight may arrive twice.
+	DeliveryAtLeastOnce = "at-least-once"
+	// DeliveryExactlyOnce: never lost, never duplicated (acks and dedupe).
+	DeliveryExactlyOnce = "exactly-once"
+)
+
+// validDelivery reports whether d is a value Capabilities.Delivery may take.
+func validDelivery(d string) bool {
+	switch d {
+	case "", DeliveryAtMostOnce, DeliveryAtLeastOnce, DeliveryExactlyOnce:
+		return true
+	}
+	return false
 }
 
 func (r Report) String() string {

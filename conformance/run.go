@@ -25,12 +25,17 @@ type Config struct {
 	Policy Policy
 	// Parallel is how many scenarios run at once. Default 2.
 	Parallel int
-	// HelloTimeout bounds an adapter's start and hello. Default 10s.
+	// HelloTimeout bounds an adapter's start and hello. Default 20s (a Node
+	// adapter took over 10s at load average 17 on 2 cores).
 	HelloTimeout time.Duration
-	// CaseTimeout bounds one scenario. Default 30s.
+	// CaseTimeout bounds one scenario. Default 60s (the storm starts 16
+	// processes, a few at a time).
 	CaseTimeout time.Duration
 	// Logger receives progress (Info) and adapter failures (Warn).
 	Logger *slog.Logger
+	// OnResult, if set, is called with each case's result as its scenario
+	// ends (from several goroutines at once when Parallel > 1).
+	OnResult func(Result)
 }
 
 // ErrUnknownCase is returned for a Config.Cases id not in [Cases].
@@ -51,6 +56,9 @@ type ClientReport struct {
 	Client  string        `json:"client"`
 	Results []Result      `json:"results"`
 	Wall    time.Duration `json:"wall_ns"`
+	// Interrupted: the context ended before every case ran; Results holds
+	// the cases whose scenarios finished before it did.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Passed reports whether no case FAILED.
@@ -66,10 +74,10 @@ func (c Config) withDefaults() Config {
 		c.Parallel = 2
 	}
 	if c.HelloTimeout <= 0 {
-		c.HelloTimeout = 10 * time.Second
+		c.HelloTimeout = 20 * time.Second
 	}
 	if c.CaseTimeout <= 0 {
-		c.CaseTimeout = 30 * time.Second
+		c.CaseTimeout = 60 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -99,6 +107,8 @@ func (c Config) selected() ([]Case, error) {
 // Run grades one client through the selected cases. Each scenario gets a
 // fresh loopback fault server and fresh adapter processes, killed at its
 // end. A case whose adapter breaks the protocol is FAILED with the reason.
+// If ctx ends first, Run stops every adapter it started and returns the
+// cases whose scenarios had finished, with Interrupted set, and ctx's error.
 func Run(ctx context.Context, cfg Config) (ClientReport, error) {
 	cfg = cfg.withDefaults()
 	if len(cfg.Command) == 0 {
@@ -112,6 +122,9 @@ func Run(ctx context.Context, cfg Config) (ClientReport, error) {
 	// and its hello names the client.
 	probe, err := startAdapter(ctx, cfg.Command, cfg.HelloTimeout)
 	if err != nil {
+		if ctx.Err() != nil {
+			return ClientReport{Client: cfg.Name, Interrupted: true}, ctx.Err()
+		}
 		return ClientReport{}, err
 	}
 	probe.kill()
@@ -132,26 +145,38 @@ func Run(ctx context.Context, cfg Config) (ClientReport, error) {
 	sem := make(chan struct{}, cfg.Parallel)
 	var wg sync.WaitGroup
 	for _, name := range order {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
+				return // interrupted before it started
 			}
 			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				return
+			}
 			rs := runScenario(ctx, cfg, name, byScenario[name])
+			if ctx.Err() != nil {
+				return // interrupted: its grades would judge the interruption
+			}
 			mu.Lock()
 			for _, r := range rs {
 				results[r.Case] = r
 			}
 			mu.Unlock()
-		}()
+			if cfg.OnResult != nil {
+				for _, r := range rs {
+					cfg.OnResult(r)
+				}
+			}
+		})
 	}
 	wg.Wait()
-	rep := ClientReport{Client: cfg.Name, Wall: time.Since(start)}
+	rep := ClientReport{Client: cfg.Name, Wall: time.Since(start), Interrupted: ctx.Err() != nil}
 	for _, c := range sel {
-		rep.Results = append(rep.Results, results[c.ID])
+		if r, ok := results[c.ID]; ok {
+			rep.Results = append(rep.Results, r)
+		}
 	}
 	return rep, ctx.Err()
 }

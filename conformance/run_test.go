@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,7 +35,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var reconnectCases = []string{"1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7"}
+var reconnectCases = []string{"1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "4.1"}
 
 func TestWschaosPassesEveryDeclaredCase(t *testing.T) {
 	for _, mode := range []struct {
@@ -53,11 +54,14 @@ func TestWschaosPassesEveryDeclaredCase(t *testing.T) {
 				t.Fatalf("%d results, want %d", len(rep.Results), len(Cases))
 			}
 			for _, r := range rep.Results {
-				// The generic transport has no acks: a frame in flight when the
-				// listener or the network goes down is lost (sometimes), which is what the
-				// session layer exists for. Session mode must pass 6.2 too.
-				if !mode.session && (r.Case == "6.2" || r.Case == "6.3") {
-					continue
+				// Generic mode declares at-most-once (no acks): through a fault
+				// it is NON-STRICT every time, lost frame or not; session mode
+				// declares exactly-once and must deliver every message once.
+				if slices.Contains([]string{"6.2", "6.3", "6.4"}, r.Case) {
+					want := map[bool]Grade{false: NonStrict, true: OK}[mode.session]
+					if r.Grade != want {
+						t.Errorf("%s %s: %s %s, want %s", rep.Client, r.Case, r.Grade, r.Detail, want)
+					}
 				}
 				// It declares every capability: nothing may be UNIMPLEMENTED or FAILED.
 				if r.Grade == Failed || r.Grade == Unimplemented {
@@ -111,6 +115,15 @@ func TestRunRejectsBadConfig(t *testing.T) {
 	}
 	if _, err := Run(ctx, Config{Command: []string{filepath.Join(t.TempDir(), "missing")}}); !errors.Is(err, ErrAdapter) {
 		t.Fatalf("missing binary: %v", err)
+	}
+	// A hello declaring an unknown delivery guarantee is a protocol error.
+	bad := filepath.Join(t.TempDir(), "bad.sh")
+	script := "#!/bin/sh\nread line\necho '{\"type\":\"hello\",\"name\":\"x\",\"capabilities\":{\"delivery\":\"sometimes\"}}'\nsleep 5\n"
+	if err := os.WriteFile(bad, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, Config{Command: []string{bad}}); !errors.Is(err, ErrAdapter) || !strings.Contains(err.Error(), `delivery "sometimes"`) {
+		t.Fatalf("bad delivery: %v", err)
 	}
 	// A process that never says hello is bounded by HelloTimeout.
 	start := time.Now()

@@ -40,20 +40,70 @@ func received(frames []faultserver.FrameRecord) map[string]int {
 }
 
 // deliveries joins what was sent, what the adapter refused and what the
-// server received.
-func deliveries(ids []string, a *adapter, frames []faultserver.FrameRecord) []delivery {
-	refused := map[string]bool{}
-	for _, r := range a.snapshot() {
-		if r.Type == "sent" && r.Result == "refused" {
-			refused[r.ID] = true
-		}
-	}
+// server received; a send accepted while the adapter reported open inside w
+// is in flight.
+func deliveries(ids []string, a *adapter, frames []faultserver.FrameRecord, w window) []delivery {
+	refused, open, accepted := classify(a.snapshot())
 	got := received(frames)
 	out := make([]delivery, len(ids))
 	for i, id := range ids {
-		out[i] = delivery{ID: id, Refused: refused[id], Received: got[id]}
+		at, wasOpen := open[id]
+		_, ref := refused[id]
+		out[i] = delivery{ID: id, Refused: ref, Received: got[id], InFlight: wasOpen && w.contains(at), Open: wasOpen, At: accepted[id]}
 	}
 	return out
+}
+
+// Every stream of sends: streamCount messages, one every streamEvery, with
+// the fault streamFaultAt in, so frames are in flight when it strikes and
+// the in-flight window (inflightMargin before it) starts after the first
+// sends.
+const (
+	streamCount   = 600
+	streamEvery   = 2 * time.Millisecond
+	streamFaultAt = 600 * time.Millisecond
+)
+
+// stream sends streamCount numbered messages without waiting for results,
+// while fault runs (started streamFaultAt in; it returns when the link works
+// again). It returns the ids and the fault's in-flight window.
+func (e *env) stream(a *adapter, fault func() error) ([]string, window, error) {
+	var w window
+	done := make(chan error, 1)
+	go func() {
+		if err := e.sleep(streamFaultAt); err != nil {
+			done <- err
+			return
+		}
+		start := time.Now()
+		err := fault()
+		w = faultWindow(start, time.Now())
+		done <- err
+	}()
+	var ids []string
+	tick := time.NewTicker(streamEvery)
+	defer tick.Stop()
+	for i := range streamCount {
+		select {
+		case <-tick.C:
+		case <-e.ctx.Done():
+			<-done
+			return nil, w, e.ctx.Err()
+		}
+		id := fmt.Sprintf("wsc-%d", i)
+		ids = append(ids, id)
+		if err := a.send(Command{Cmd: "send", ID: id, Data: id}); err != nil {
+			<-done
+			return nil, w, err
+		}
+	}
+	if err := <-done; err != nil {
+		return nil, w, fmt.Errorf("fault: %w", err)
+	}
+	wctx, cancel := context.WithTimeout(e.ctx, 3*time.Second)
+	_, _ = a.waitFor(wctx, 0, func(r Report) bool { return r.Type == "sent" && r.ID == ids[len(ids)-1] })
+	cancel()
+	return ids, w, nil
 }
 
 // sendOne sends id and waits (bounded) for the adapter's send result.
@@ -115,7 +165,7 @@ func scenarioSendDown(e *env) (map[string]verdict, error) {
 		return nil, fmt.Errorf("restart: %w", err)
 	}
 	e.settle(time.Now(), ids)
-	return map[string]verdict{"6.1": gradeDelivery(deliveries(ids, a, e.srv.Frames()))}, nil
+	return map[string]verdict{"6.1": gradeDelivery(deliveries(ids, a, e.srv.Frames(), window{}), a.caps.Delivery, false)}, nil
 }
 
 func scenarioLossRestart(e *env) (map[string]verdict, error) {
@@ -123,33 +173,10 @@ func scenarioLossRestart(e *env) (map[string]verdict, error) {
 	if err != nil {
 		return nil, err
 	}
-	restarted := make(chan error, 1)
-	go func() {
-		if e.sleep(300*time.Millisecond) != nil {
-			restarted <- e.ctx.Err()
-			return
-		}
-		restarted <- e.srv.Restart(e.ctx, 500*time.Millisecond)
-	}()
-	var ids []string
-	// A message every 2ms: frames in flight when the listener goes down are
-	// what an un-acked client loses.
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for i := range 500 {
-		<-tick.C
-		id := fmt.Sprintf("wsc-%d", i)
-		ids = append(ids, id)
-		if err := a.send(Command{Cmd: "send", ID: id, Data: id}); err != nil {
-			return nil, err
-		}
+	ids, w, err := e.stream(a, func() error { return e.srv.Restart(e.ctx, 500*time.Millisecond) })
+	if err != nil {
+		return nil, err
 	}
-	if err := <-restarted; err != nil {
-		return nil, fmt.Errorf("restart: %w", err)
-	}
-	wctx, cancel := context.WithTimeout(e.ctx, 3*time.Second)
-	_, _ = a.waitFor(wctx, 0, func(r Report) bool { return r.Type == "sent" && r.ID == ids[len(ids)-1] })
-	cancel()
-	e.settle(time.Now().Add(-2*time.Second), ids)
-	return map[string]verdict{"6.2": gradeDelivery(deliveries(ids, a, e.srv.Frames()))}, nil
+	e.settle(w.back, ids)
+	return map[string]verdict{"6.2": gradeDelivery(deliveries(ids, a, e.srv.Frames(), w), a.caps.Delivery, true)}, nil
 }

@@ -48,33 +48,16 @@ func scenarioLossOutage(e *env) (map[string]verdict, error) {
 	if _, err := e.waitHandshake(since, 10*time.Second, "c0", upgraded); err != nil {
 		return nil, fmt.Errorf("%w: not connected through the proxy: %w", ErrAdapter, err)
 	}
-	outage := make(chan error, 1)
-	go func() {
-		if err := e.sleep(300 * time.Millisecond); err != nil {
-			outage <- err
-			return
-		}
+	ids, w, err := e.stream(a, func() error {
 		p.Stop()
-		err := e.sleep(500 * time.Millisecond)
-		if err == nil {
-			err = p.Start()
+		if err := e.sleep(500 * time.Millisecond); err != nil {
+			return err
 		}
-		outage <- err
-	}()
-	var ids []string
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for i := range 500 {
-		<-tick.C
-		id := fmt.Sprintf("wsc-%d", i)
-		ids = append(ids, id)
-		if err := a.send(Command{Cmd: "send", ID: id, Data: id}); err != nil {
-			return nil, err
-		}
+		return p.Start()
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := <-outage; err != nil {
-		return nil, fmt.Errorf("outage: %w", err)
-	}
-	e.settle(time.Now().Add(-time.Second), ids)
-	return map[string]verdict{"6.3": gradeDelivery(deliveries(ids, a, e.srv.Frames()))}, nil
+	e.settle(w.back, ids)
+	return map[string]verdict{"6.3": gradeDelivery(deliveries(ids, a, e.srv.Frames(), w), a.caps.Delivery, true)}, nil
 }

@@ -30,12 +30,17 @@ var scenarios = map[string]scenarioFunc{
 	"send-down":    scenarioSendDown,
 	"loss-restart": scenarioLossRestart,
 	"loss-outage":  scenarioLossOutage,
+	"blackhole":    scenarioBlackhole,
 }
 
 const reconnectBound = 5 * time.Second
 
+// notRetriedWindow is how long 5.2-5.4 watch for retries.
+const notRetriedWindow = 3 * time.Second
+
 func (e *env) options() Options {
-	return Options{Backoff: e.cfg.Policy, HeartbeatMS: int(DefaultHeartbeat / time.Millisecond)}
+	return Options{Backoff: e.cfg.Policy, HeartbeatMS: int(DefaultHeartbeat / time.Millisecond),
+		HandshakeTimeoutMS: int(DefaultHandshakeTimeout / time.Millisecond)}
 }
 
 // one starts one adapter and connects it.
@@ -129,7 +134,7 @@ func scenarioHotLoop(e *env) (map[string]verdict, error) {
 	if _, err := e.one(e.options()); err != nil {
 		return nil, err
 	}
-	const window = 2 * time.Second
+	const window = hotLoopWindow
 	e.srv.SetAcceptThenClose(true)
 	t := time.Now()
 	if err := e.dropAll(1); err != nil {
@@ -155,7 +160,7 @@ func scenarioReject(status int, id string) scenarioFunc {
 		if _, err := e.one(e.options()); err != nil {
 			return nil, err
 		}
-		const window = 2 * time.Second
+		const window = notRetriedWindow
 		if err := e.srv.RejectHandshakes(faultserver.RejectSpec{Status: status, For: window + time.Second}); err != nil {
 			return nil, err
 		}
@@ -174,7 +179,7 @@ func scenarioClose1008(e *env) (map[string]verdict, error) {
 	if _, err := e.one(e.options()); err != nil {
 		return nil, err
 	}
-	const window = 2 * time.Second
+	const window = notRetriedWindow
 	t := time.Now()
 	spec := faultserver.CloseSpec{Code: 1008, Reason: "policy", Selector: faultserver.AllConnections}
 	if err := e.fault(1, func() (int, error) { return e.srv.CloseConnections(e.ctx, spec) }); err != nil {

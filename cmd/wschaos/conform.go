@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"runtime"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,8 +21,8 @@ import (
 type conformFlags struct {
 	name, suite, jsonOut, junitOut, htmlOut, baseline, doc string
 	cases                                                  []string
-	session, matrixMD, updateBaseline, list                bool
-	parallel                                               int
+	session, matrixMD, updateBaseline, list, progress      bool
+	parallel, clients                                      int
 }
 
 // suiteClient is one client of a --suite file.
@@ -43,8 +45,13 @@ OK, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED or FAILED from what the server
 observed. --suite FILE grades several clients (a JSON list of
 {name, command, session, baseline}) into one matrix.
 
+SIGINT or SIGTERM stops every adapter, writes the outputs of the cases that
+finished (the JSON marks each client "interrupted") and exits 1; baselines
+and --write-doc are left untouched.
+
 Exit status: 0 every case passed (or matched its baseline), 1 a case FAILED
-or differed from its baseline (a regression or a stale entry), 2 usage error.`,
+or differed from its baseline (a regression or a stale entry) or the run was
+interrupted, 2 usage error.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -64,6 +71,8 @@ or differed from its baseline (a regression or a stale entry), 2 usage error.`,
 	fl.BoolVar(&f.list, "list", false, "list the cases and exit")
 	fl.StringVar(&f.doc, "write-doc", "", "replace the matrix between the conform-matrix markers of this Markdown file")
 	fl.IntVar(&f.parallel, "parallel", 2, "scenarios run at once per client")
+	fl.IntVar(&f.clients, "clients", 2, "clients graded at once (with --suite)")
+	fl.BoolVar(&f.progress, "progress", false, "print each case's grade to stderr as it finishes")
 	return c
 }
 
@@ -84,30 +93,66 @@ func runConform(cmd *cobra.Command, f conformFlags, args []string) error {
 			return usageHint(cmd, fmt.Errorf("unknown case %q (see --list)", id))
 		}
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+	// main already turns SIGINT and SIGTERM into a cancelled context; this is
+	// for callers of execute that pass a plain one.
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	errw := cmd.ErrOrStderr()
+	logger := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var pmu sync.Mutex
 	start := time.Now()
 	reps := make([]conformance.ClientReport, len(clients))
 	errs := make(chan error, len(clients))
-	// Clients run two at a time: each runs its scenarios f.parallel at once.
-	sem := make(chan struct{}, 2)
-	for i, sc := range clients {
+	// Clients run f.clients at a time, each its scenarios f.parallel at once;
+	// adapter starts are bounded separately (conformance starts a few at once).
+	sem := make(chan struct{}, max(f.clients, 1))
+	// Launched last first: the suite lists the quick Go adapters first and
+	// the slow ones (Node, and the ws-plain control that waits out every
+	// reconnect bound) last; starting those first shortens the run.
+	for i := len(clients) - 1; i >= 0; i-- {
+		sc := clients[i]
+		reps[i] = conformance.ClientReport{Client: sc.Name, Interrupted: true}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			errs <- ctx.Err()
+			continue
+		}
 		go func() {
-			sem <- struct{}{}
 			defer func() { <-sem }()
-			var err error
-			reps[i], err = conformance.Run(ctx, conformance.Config{Name: sc.Name, Command: sc.Command,
-				Session: sc.Session, Cases: f.cases, Parallel: f.parallel, Logger: logger})
+			cfg := conformance.Config{Name: sc.Name, Command: sc.Command, Session: sc.Session, Cases: f.cases,
+				Parallel: f.parallel, Logger: logger}
+			if f.progress {
+				cfg.OnResult = func(r conformance.Result) {
+					pmu.Lock()
+					defer pmu.Unlock()
+					fmt.Fprintf(errw, "conform: %s %s %s\n", r.Client, r.Case, r.Grade)
+				}
+			}
+			rep, err := conformance.Run(ctx, cfg)
+			if err == nil || ctx.Err() != nil {
+				reps[i] = rep
+			}
 			errs <- err
 		}()
 	}
+	var runErr error
 	for range clients {
-		if err := <-errs; err != nil {
-			return &exitError{code: exitFailed, err: err}
+		if err := <-errs; err != nil && runErr == nil {
+			runErr = err
 		}
 	}
 	wall := time.Since(start)
+	if ctx.Err() != nil {
+		// Interrupted: every adapter is stopped (Run returns only then);
+		// write what finished, judge nothing.
+		err := writeConformOutputs(out, f, reps)
+		fmt.Fprintf(errw, "conformance: interrupted after %v; partial results written\n", wall.Round(time.Second))
+		return &exitError{code: exitFailed, err: errors.Join(fmt.Errorf("conformance: interrupted: %w", ctx.Err()), err)}
+	}
+	if runErr != nil {
+		return &exitError{code: exitFailed, err: runErr}
+	}
 	if err := writeConformOutputs(out, f, reps); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -116,8 +161,8 @@ func runConform(cmd *cobra.Command, f conformFlags, args []string) error {
 			return &exitError{code: exitFailed, err: err}
 		}
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "conformance: %d clients, wall time %v\n", len(reps), wall.Round(time.Second))
-	return judgeConform(cmd.ErrOrStderr(), f, clients, reps)
+	fmt.Fprintf(errw, "conformance: %d clients, wall time %v\n", len(reps), wall.Round(time.Second))
+	return judgeConform(errw, f, clients, reps)
 }
 
 func conformClients(f conformFlags, args []string) ([]suiteClient, error) {

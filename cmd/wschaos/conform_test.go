@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,10 +40,7 @@ func TestConformList(t *testing.T) {
 // wschaos adapter: 0 when the baseline matches, 1 when it does not.
 func TestConformExitCodesFollowTheBaseline(t *testing.T) {
 	dir := t.TempDir()
-	adapter := filepath.Join(dir, "adapter")
-	if out, err := exec.Command("go", "build", "-o", adapter, "../../conformance/adapters/wschaos").CombinedOutput(); err != nil {
-		t.Fatalf("build adapter: %v\n%s", err, out)
-	}
+	adapter := conformAdapter(t)
 	base := filepath.Join(dir, "base.json")
 	for _, tc := range []struct {
 		grade conformance.Grade

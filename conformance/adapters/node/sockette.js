@@ -8,7 +8,9 @@ const { run } = require('./lib');
 run({
   name: 'sockette',
   // A fixed reconnect delay (timeout), maxAttempts, no queue, no heartbeat.
-  capabilities: { queue: false, retry_limit: true, heartbeat: false, backoff: false, exact_policy: false },
+  capabilities: { queue: false, retry_limit: true, heartbeat: false, backoff: false, exact_policy: false,
+    // send is ws.send(x) with no queue and no resend: at-most-once.
+    delivery: 'at-most-once' },
   connect(url, o, ev) {
     const b = o.backoff || {};
     const s = new Sockette(url, {

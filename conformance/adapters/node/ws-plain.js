@@ -6,9 +6,10 @@ const { run } = require('./lib');
 
 run({
   name: 'ws-plain',
-  capabilities: { queue: false, retry_limit: false, heartbeat: false, backoff: false, exact_policy: false },
+  capabilities: { queue: false, retry_limit: false, heartbeat: false, backoff: false, exact_policy: false,
+    delivery: 'at-most-once' },
   connect(url, o, ev) {
-    const ws = new WS(url);
+    const ws = new WS(url, { handshakeTimeout: o.handshake_timeout_ms || undefined });
     ws.on('open', () => ev.open());
     ws.on('close', (code) => ev.closed(code));
     ws.on('error', () => {});

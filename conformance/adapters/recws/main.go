@@ -33,7 +33,7 @@ func connect(url string, o conformance.Options) *recws.RecConn {
 		RecIntvlMin:      time.Duration(o.Backoff.InitialMS) * time.Millisecond,
 		RecIntvlMax:      time.Duration(o.Backoff.MaxMS) * time.Millisecond,
 		RecIntvlFactor:   o.Backoff.Factor,
-		HandshakeTimeout: time.Second,
+		HandshakeTimeout: max(time.Duration(o.HandshakeTimeoutMS)*time.Millisecond, time.Second),
 		KeepAliveTimeout: time.Duration(o.HeartbeatMS) * time.Millisecond,
 		NonVerbose:       true,
 	}
@@ -73,8 +73,11 @@ func main() {
 		}
 		switch c.Cmd {
 		case "hello":
+			// WriteMessage writes straight to the gorilla conn and returns
+			// ErrNotConnected while down (recws.go:126-145): no queue, no
+			// resend, so a frame written into a dying connection is lost.
 			report(conformance.Report{Type: "hello", Name: "recws", Capabilities: &conformance.Capabilities{
-				Queue: false, RetryLimit: false, Heartbeat: true, Backoff: true}})
+				Queue: false, RetryLimit: false, Heartbeat: true, Backoff: true, Delivery: conformance.DeliveryAtMostOnce}})
 		case "connect":
 			rc = connect(c.URL, *c.Options)
 		case "send":

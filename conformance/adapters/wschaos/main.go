@@ -35,10 +35,11 @@ func config(o conformance.Options) client.Config {
 	return client.Config{
 		Backoff: client.Backoff{Base: time.Duration(o.Backoff.InitialMS) * time.Millisecond,
 			Cap: time.Duration(o.Backoff.MaxMS) * time.Millisecond, Multiplier: o.Backoff.Factor, Jitter: jit},
-		MaxAttempts:  o.MaxRetries,
-		MinUptime:    time.Second,
-		PingInterval: hb,
-		PongTimeout:  2 * hb,
+		MaxAttempts:      o.MaxRetries,
+		HandshakeTimeout: time.Duration(o.HandshakeTimeoutMS) * time.Millisecond, // 0: the client's default
+		MinUptime:        time.Second,
+		PingInterval:     hb,
+		PongTimeout:      2 * hb,
 		OnEvent: func(ev client.Event) {
 			if ev.Kind != client.EventStateChanged {
 				return
@@ -68,8 +69,16 @@ func main() {
 		}
 		switch c.Cmd {
 		case "hello":
+			// Delivery as client/doc.go ("Delivery guarantees") states it:
+			// generic mode is at-most-once across a drop (a written frame the
+			// server never read is gone); session mode acks and resends every
+			// publication and the server drops duplicates by seq.
+			delivery := conformance.DeliveryAtMostOnce
+			if *session {
+				delivery = conformance.DeliveryExactlyOnce
+			}
 			report(conformance.Report{Type: "hello", Name: name, Capabilities: &conformance.Capabilities{
-				Queue: true, RetryLimit: true, Heartbeat: true, Backoff: true, ExactPolicy: true}})
+				Queue: true, RetryLimit: true, Heartbeat: true, Backoff: true, ExactPolicy: true, Delivery: delivery}})
 		case "connect":
 			cfg := config(*c.Options)
 			if *session {
