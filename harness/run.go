@@ -176,10 +176,44 @@ func (r *runner) connect(ctx context.Context) error {
 		r.load = append(r.load, m)
 		r.phaseMu.Unlock()
 	}
-	// Attach concurrently: N*K round trips in sequence would dominate a
-	// large run's setup.
+	// The agent first: it must hear every message. Its channels are
+	// attached agentAttaches at a time: one by one, 4,500 round trips on a
+	// loaded machine outlasted the connect timeout.
+	chans := r.channels()
+	subs := make([]*client.Subscription, len(chans))
+	sem := make(chan struct{}, agentAttaches)
+	var awg sync.WaitGroup
+	agentErrs := make(chan error, len(chans))
+	for i, ch := range chans {
+		sem <- struct{}{}
+		awg.Go(func() {
+			defer func() { <-sem }()
+			sub, err := r.agent.sess.Attach(ctx, ch)
+			if err != nil {
+				agentErrs <- fmt.Errorf("harness: %s failed to attach %s: %w", r.agent.name, ch, err)
+				return
+			}
+			subs[i] = sub
+		})
+	}
+	awg.Wait()
+	close(agentErrs)
+	if errs := collect(agentErrs); len(errs) > 0 {
+		for _, sub := range subs {
+			if sub != nil {
+				r.consumers.Go(func() { consume(r.consumeCtx, r.rec, &r.cnt, r.agent, sub) })
+			}
+		}
+		return errors.Join(errs...)
+	}
+	r.agentSubs = subs
+	for _, sub := range subs {
+		r.consumers.Go(func() { consume(r.consumeCtx, r.rec, &r.cnt, r.agent, sub) })
+	}
+	// Then the clients, concurrently: N*K round trips in sequence would
+	// dominate a large run's setup.
 	var wg sync.WaitGroup
-	errs := make(chan error, len(r.load)+1)
+	errs := make(chan error, len(r.load))
 	attach := func(m *member, chans []string) {
 		defer wg.Done()
 		for _, ch := range chans {
@@ -188,14 +222,9 @@ func (r *runner) connect(ctx context.Context) error {
 				errs <- fmt.Errorf("harness: %s failed to attach %s: %w", m.name, ch, err)
 				return
 			}
-			if m == r.agent {
-				r.agentSubs = append(r.agentSubs, sub) // the agent attaches before the clients start
-			}
 			r.consumers.Go(func() { consume(r.consumeCtx, r.rec, &r.cnt, m, sub) })
 		}
 	}
-	wg.Add(1)
-	attach(r.agent, r.channels()) // the agent first: it must hear every message
 	for _, m := range r.load {
 		wg.Add(1)
 		go attach(m, m.channels)
@@ -204,6 +233,9 @@ func (r *runner) connect(ctx context.Context) error {
 	close(errs)
 	return errors.Join(collect(errs)...)
 }
+
+// agentAttaches bounds the agent's attaches in flight while connecting.
+const agentAttaches = 64
 
 func collect(ch <-chan error) []error {
 	var out []error
