@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/wschaos/wschaos/client"
@@ -55,6 +56,14 @@ const expectedGrace = 2 * time.Second
 // and applying one (a drop waits for the dropped connections' cleanup)
 // takes time during which the agent already sees it.
 const expectedLead = time.Second
+
+// agentAttaches bounds the agents' attaches in flight while connecting.
+const agentAttaches = 64
+
+// agentChannels is how many channels one agent session attaches: half the
+// fault server's default MaxChannels, so a target announcing a smaller cap
+// has room too. A variable so tests can run several agents on a small load.
+var agentChannels = 512
 
 // HarnessEvent is one failure on the harness's own side.
 type HarnessEvent struct {
@@ -125,18 +134,21 @@ func (m *member) agentEvent(ev client.Event) {
 // harnessCheck gathers the harness events of a finished run and, when the
 // agent's queues cannot be trusted, judges them apart from the verdict.
 func (r *runner) harnessCheck(res *Result, events []faultserver.Event) MessageReport {
-	r.agent.mu.Lock()
 	var evs []HarnessEvent
-	for _, e := range r.agent.harness {
-		if !e.Time.After(res.End) { // later: the harness closing everything
-			evs = append(evs, e)
-		}
-	}
 	sessions := map[string]bool{}
-	for _, s := range r.agent.info.Sessions {
-		sessions[s] = true
+	for _, a := range r.agents {
+		a.mu.Lock()
+		for _, e := range a.harness {
+			if !e.Time.After(res.End) { // later: the harness closing everything
+				evs = append(evs, e)
+			}
+		}
+		for _, s := range a.info.Sessions {
+			sessions[s] = true
+		}
+		a.mu.Unlock()
 	}
-	r.agent.mu.Unlock()
+	slices.SortStableFunc(evs, func(a, b HarnessEvent) int { return a.Time.Compare(b.Time) })
 	for _, e := range events {
 		if e.Kind == faultserver.EventSlowConsumer && sessions[e.Session] && !e.Time.After(res.End) {
 			evs = append(evs, HarnessEvent{Time: e.Time, Kind: HarnessAgentSlowConsumer, Detail: e.Detail})

@@ -147,3 +147,33 @@ func TestRunAgentDropByFaultIsExpected(t *testing.T) {
 		t.Fatalf("messages: %+v", res.Messages.Total)
 	}
 }
+
+// Several agents share the server side when the run has more channels than
+// one session may attach: every message is still judged, and lossy mode's
+// losses are still found.
+func TestRunSeveralAgents(t *testing.T) {
+	agentChannels = 4 // 3 clients x 2 channels: two agents
+	defer func() { agentChannels = 512 }()
+	res := runPlan(t, verdictPlan("agents", nil))
+	if res.Inconclusive() || res.Summary.Lost != 0 || res.Summary.Sent == 0 || res.Summary.Delivered != res.Summary.Sent {
+		t.Fatalf("messages %+v harness %+v", res.Messages.Total, res.Harness)
+	}
+	// Every channel's upstream queue is judged (each client publishes on
+	// both its channels), on whichever agent attached it.
+	up := 0
+	for _, q := range res.Messages.Queues {
+		if q.Dir == Up && q.Sent > 0 {
+			up++
+		}
+	}
+	if up != 6 {
+		t.Fatalf("%d upstream queues judged, want 6", up)
+	}
+	if got, want := res.Offered.Down.Nominal, int(5*6*1.5); got < want-6 || got > want {
+		t.Fatalf("down nominal %d, want about %d (both agents publish)", got, want)
+	}
+	res = runPlan(t, verdictPlan("agents-lossy", Timeline{{Fault: Fault{Kind: FaultLossy}}}))
+	if res.Inconclusive() || res.Summary.Lost == 0 {
+		t.Fatalf("lossy with two agents: lost %d, harness %+v", res.Summary.Lost, res.Harness)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -43,10 +44,16 @@ type runner struct {
 	cnt   counters
 	log   *slog.Logger
 	stack *Stack
-	agent *member
-	load  []*member
-	flog  FaultLog
-	pacer *pacer
+	agent *member // the first of agents (test hooks drive it)
+	// agents share the server side: each attaches at most agentChannels of
+	// the run's channels, since a session may attach only so many (the
+	// fault server's MaxChannels, 1024 by default); agentOf maps a channel
+	// to its agent.
+	agents  []*member
+	agentOf map[string]*member
+	load    []*member
+	flog    FaultLog
+	pacer   *pacer
 	// agentSubs are the agent's subscriptions; agentBacklog is what they
 	// held unread when the drain ended (the agent behind), agentOwed what
 	// the agent was still owed then.
@@ -130,7 +137,9 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	r.setPhase(PhaseDrain)
 	r.drain(ctx)
 	res.End = time.Now()
-	r.agentOwed = r.agent.owedCount()
+	for _, a := range r.agents {
+		r.agentOwed += a.owedCount()
+	}
 	for _, sub := range r.agentSubs {
 		r.agentBacklog += sub.Buffered()
 	}
@@ -154,17 +163,21 @@ func (r *runner) connect(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, r.plan.ConnectTimeout)
 	defer cancel()
 	ld := r.plan.Load
-	agent := &member{index: -1, name: serverName, next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, -1)}
 	agentCfg := r.plan.Client
 	agentCfg.MaxAttempts, agentCfg.MaxElapsed = 0, 0 // the observer must outlive every client
-	sess, err := client.NewSession(r.stack.DirectSessionURL(), sessionConfig(agentCfg, r.plan.Window, -1, r.rec, agent))
-	if err != nil {
-		return fmt.Errorf("harness: failed to start the agent session: %w", err)
+	nAgents := max(1, (ld.Clients*ld.Channels+agentChannels-1)/agentChannels)
+	for k := range nAgents {
+		agent := &member{index: -1, name: serverName, next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, -1-k)}
+		sess, err := client.NewSession(r.stack.DirectSessionURL(), sessionConfig(agentCfg, r.plan.Window, -1, r.rec, agent))
+		if err != nil {
+			return fmt.Errorf("harness: failed to start the agent session: %w", err)
+		}
+		agent.sess = sess
+		r.phaseMu.Lock() // the progress goroutine reads r.agent(s) and r.load
+		r.agents = append(r.agents, agent)
+		r.agent = r.agents[0]
+		r.phaseMu.Unlock()
 	}
-	agent.sess = sess
-	r.phaseMu.Lock() // the progress goroutine reads r.agent and r.load
-	r.agent = agent
-	r.phaseMu.Unlock()
 	for i := range ld.Clients {
 		m := &member{index: i, name: history.ClientName(i), next: map[string]uint64{}, rnd: clientRand(r.plan.Seed, r.plan.ClientOffset+i)}
 		m.info.Index = i
@@ -181,10 +194,45 @@ func (r *runner) connect(ctx context.Context) error {
 		r.load = append(r.load, m)
 		r.phaseMu.Unlock()
 	}
-	// Attach concurrently: N*K round trips in sequence would dominate a
-	// large run's setup.
+	// The agents first: they must hear every message. Their channels are
+	// attached agentAttaches at a time: one by one, 4,500 round trips on a
+	// loaded machine outlasted the connect timeout.
+	chans := r.channels()
+	r.agentOf = make(map[string]*member, len(chans))
+	subs := make([]*client.Subscription, len(chans))
+	owner := make([]*member, len(chans))
+	sem := make(chan struct{}, agentAttaches)
+	var awg sync.WaitGroup
+	agentErrs := make(chan error, len(chans))
+	for i, ch := range chans {
+		a := r.agents[i/agentChannels]
+		r.agentOf[ch], owner[i] = a, a
+		sem <- struct{}{}
+		awg.Go(func() {
+			defer func() { <-sem }()
+			sub, err := a.sess.Attach(ctx, ch)
+			if err != nil {
+				agentErrs <- fmt.Errorf("harness: %s failed to attach %s: %w", a.name, ch, err)
+				return
+			}
+			subs[i] = sub
+		})
+	}
+	awg.Wait()
+	close(agentErrs)
+	for i, sub := range subs {
+		if sub != nil {
+			r.agentSubs = append(r.agentSubs, sub)
+			r.consumers.Go(func() { consume(r.consumeCtx, r.rec, &r.cnt, owner[i], sub) })
+		}
+	}
+	if errs := collect(agentErrs); len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	// Then the clients, concurrently: N*K round trips in sequence would
+	// dominate a large run's setup.
 	var wg sync.WaitGroup
-	errs := make(chan error, len(r.load)+1)
+	errs := make(chan error, len(r.load))
 	attach := func(m *member, chans []string) {
 		defer wg.Done()
 		for _, ch := range chans {
@@ -193,14 +241,9 @@ func (r *runner) connect(ctx context.Context) error {
 				errs <- fmt.Errorf("harness: %s failed to attach %s: %w", m.name, ch, err)
 				return
 			}
-			if m == r.agent {
-				r.agentSubs = append(r.agentSubs, sub) // the agent attaches before the clients start
-			}
 			r.consumers.Go(func() { consume(r.consumeCtx, r.rec, &r.cnt, m, sub) })
 		}
 	}
-	wg.Add(1)
-	attach(r.agent, r.channels()) // the agent first: it must hear every message
 	for _, m := range r.load {
 		wg.Add(1)
 		go attach(m, m.channels)
@@ -232,22 +275,30 @@ func (r *runner) channels() []string {
 func (r *runner) startPublishers(ctx context.Context, wg *sync.WaitGroup) {
 	ld := r.plan.Load
 	r.pacer = newPacer(r.rec, &r.cnt)
-	r.settle.start(r.rec, &r.cnt, r.agent)
-	down := map[string][]route{} // the agent's publication on a channel goes down to its client
+	for _, a := range r.agents {
+		r.settle.start(r.rec, &r.cnt, a)
+	}
+	down := map[string][]route{} // an agent's publication on a channel goes down to its client
 	for _, m := range r.load {
 		r.settle.start(r.rec, &r.cnt, m)
-		// A client's publication goes up to the server and back down to
-		// the client itself (it is attached).
-		routes := []route{{Up, r.agent}, {Down, m}}
-		r.pacer.add(&stream{m: m, dir: Up, chans: m.channels, routes: func(string) []route { return routes },
-			rate: ld.Up, size: ld.MessageSize})
+		// A client's publication goes up to the server (the channel's
+		// agent) and back down to the client itself (it is attached).
+		routes := map[string][]route{}
 		for _, ch := range m.channels {
+			routes[ch] = []route{{Up, r.agentOf[ch]}, {Down, m}}
 			down[ch] = []route{{Down, m}}
 		}
+		r.pacer.add(&stream{m: m, dir: Up, chans: m.channels, routes: func(ch string) []route { return routes[ch] },
+			rate: ld.Up, size: ld.MessageSize})
 	}
-	all := r.channels()
-	r.pacer.add(&stream{m: r.agent, dir: Down, chans: all, routes: func(ch string) []route { return down[ch] },
-		rate: ld.Down * float64(len(all)), size: ld.MessageSize})
+	mine := map[*member][]string{}
+	for _, ch := range r.channels() {
+		mine[r.agentOf[ch]] = append(mine[r.agentOf[ch]], ch)
+	}
+	for _, a := range r.agents {
+		r.pacer.add(&stream{m: a, dir: Down, chans: mine[a], routes: func(ch string) []route { return down[ch] },
+			rate: ld.Down * float64(len(mine[a])), size: ld.MessageSize})
+	}
 	wg.Go(func() { r.pacer.run(ctx) })
 	if h := testHooks.duringRun; h != nil {
 		wg.Go(func() { h(ctx, r.stack, r.agent.sess) })
@@ -277,7 +328,10 @@ func (r *runner) drain(ctx context.Context) {
 // outside the run goroutine hold phaseMu (r.agent and r.load grow in
 // connect).
 func (r *runner) inFlight() int {
-	n := r.agent.owedCount()
+	n := 0
+	for _, a := range r.agents {
+		n += a.owedCount()
+	}
 	for _, m := range r.load {
 		n += m.owedCount()
 	}
@@ -288,7 +342,7 @@ func (r *runner) inFlight() int {
 // delivery, ack and hand-back is recorded.
 func (r *runner) closeAll(ctx context.Context) {
 	var wg sync.WaitGroup
-	for _, m := range append([]*member{r.agent}, r.load...) {
+	for _, m := range append(slices.Clone(r.agents), r.load...) {
 		if m == nil || m.sess == nil {
 			continue
 		}
