@@ -86,7 +86,7 @@ conform-docs: conform-adapters ## regenerate the matrix in docs/CONFORMANCE.md f
 	$(CONFORM) --write-doc docs/CONFORMANCE.md
 
 EXPLORE_SEED   ?= 1
-EXPLORE_BUDGET ?= 100s
+EXPLORE_BUDGET ?= 80s
 
 explore-ci: ## explore's negative controls (broken clients, lossy server via wschaos run), then a fixed-seed exploration (< 5 min)
 	@mkdir -p $(REPORTS)/explore
