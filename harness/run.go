@@ -37,6 +37,7 @@ func Run(ctx context.Context, plan Plan, opts RunOptions) (*Result, error) {
 }
 
 type runner struct {
+	tlErr error // the timeline's error (a stuck Toxiproxy makes the run inconclusive)
 	plan  Plan
 	opts  RunOptions
 	id    string // prefixes the run's channel names
@@ -98,6 +99,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		r.closeAll(cctx)
 		if cerr := stack.Close(cctx); cerr != nil && err == nil && res != nil {
 			res.Errors = append(res.Errors, cerr.Error())
+			noteToxiproxyStuck(res, cerr, time.Now())
 		}
 	}()
 
@@ -130,6 +132,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	if tlErr != nil {
 		res.Errors = append(res.Errors, tlErr.Error())
 	}
+	r.tlErr = tlErr
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("harness: run %q interrupted: %w", r.plan.Name, ctx.Err())
 	}
@@ -377,6 +380,7 @@ func (r *runner) check(res *Result) {
 	res.Faults = r.flog.Entries()
 	res.Offered = r.pacer.offered()
 	res.Messages = r.harnessCheck(res, res.ServerEvents)
+	noteToxiproxyStuck(res, r.tlErr, res.End)
 	res.Timing = CheckTiming(TimingInput{
 		Start: res.Start, End: res.End, Clients: len(r.load), Channels: r.plan.Load.Channels, Faults: res.Faults,
 	}, recs)

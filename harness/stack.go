@@ -268,12 +268,16 @@ func (s *Stack) ResetFaults(ctx context.Context) error {
 	s.proxyMu.Lock()
 	p := s.proxy
 	s.proxyMu.Unlock()
-	toxics, err := p.Toxics()
+	var toxics []toxiclient.Toxic
+	err := s.api.guard.call(ctx, "list toxics", func() (err error) {
+		toxics, err = p.Toxics()
+		return err
+	})
 	if err != nil {
 		errs = append(errs, err)
 	}
 	for _, t := range toxics {
-		if err := p.RemoveToxic(t.Name); err != nil && apiErrorStatus(err) != http.StatusNotFound {
+		if err := s.api.guard.call(ctx, "remove toxic "+t.Name, func() error { return p.RemoveToxic(t.Name) }); err != nil && apiErrorStatus(err) != http.StatusNotFound {
 			errs = append(errs, err)
 		}
 	}
@@ -296,7 +300,7 @@ func (s *Stack) setProxyEnabled(on bool) error {
 		return nil
 	}
 	s.proxy.Enabled = on
-	if err := s.proxy.Save(); err != nil {
+	if err := s.api.guard.call(context.Background(), "save proxy "+s.proxy.Name, s.proxy.Save); err != nil {
 		return fmt.Errorf("harness: failed to set proxy %s enabled=%v: %w", s.proxy.Name, on, err)
 	}
 	return nil
@@ -308,13 +312,14 @@ func (s *Stack) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		var errs []error
 		if s.proxy != nil {
+			g := &s.api.guard
 			if s.owned {
-				if err := s.proxy.Delete(); err != nil && apiErrorStatus(err) != http.StatusNotFound {
+				if err := g.call(ctx, "delete proxy "+s.proxy.Name, s.proxy.Delete); err != nil && apiErrorStatus(err) != http.StatusNotFound {
 					errs = append(errs, err)
 				}
-			} else if s.api.client.ResetState() == nil {
+			} else if g.call(ctx, "reset toxiproxy", s.api.client.ResetState) == nil {
 				s.proxy.Upstream = s.restore
-				if err := s.proxy.Save(); err != nil {
+				if err := g.call(ctx, "restore proxy "+s.proxy.Name, s.proxy.Save); err != nil {
 					errs = append(errs, err)
 				}
 			}

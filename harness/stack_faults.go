@@ -75,14 +75,17 @@ func (e *stackEnv) AddToxic(_ context.Context, typ string, stream fault.Stream, 
 	p := e.s.proxy
 	e.s.proxyMu.Unlock()
 	name := e.s.names.next(FaultKind(e.kind), string(stream))
-	if _, err := p.AddToxic(name, typ, string(stream), toxicity, attrs); err != nil {
+	if err := e.s.api.guard.call(context.Background(), "add toxic "+name, func() error {
+		_, err := p.AddToxic(name, typ, string(stream), toxicity, attrs)
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("harness: failed to add %s toxic: %w", typ, err)
 	}
 	e.mu.Lock()
 	e.names = append(e.names, name)
 	e.mu.Unlock()
-	return func(context.Context) error {
-		if err := p.RemoveToxic(name); err != nil && apiErrorStatus(err) != http.StatusNotFound {
+	return func(ctx context.Context) error {
+		if err := e.s.api.guard.call(ctx, "remove toxic "+name, func() error { return p.RemoveToxic(name) }); err != nil && apiErrorStatus(err) != http.StatusNotFound {
 			return fmt.Errorf("harness: failed to remove toxic %s: %w", name, err)
 		}
 		return nil

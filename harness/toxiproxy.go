@@ -65,13 +65,14 @@ type toxiproxyAPI struct {
 	url      string
 	client   *toxiclient.Client
 	embedded *embeddedToxiproxy // nil when external
+	guard    toxiGuard          // bounds every call that can hang (toxiproxy_bound.go)
 }
 
 func (a *toxiproxyAPI) close() error {
 	if a.embedded == nil {
 		return nil
 	}
-	return a.embedded.close()
+	return a.embedded.close(&a.guard)
 }
 
 // uniqueName returns prefix plus 8 random hex bytes: proxies of parallel

@@ -64,8 +64,10 @@ func startEmbeddedToxiproxy() (*toxiproxyAPI, error) {
 }
 
 // close stops every proxy (closing their connections) and the API server.
-func (e *embeddedToxiproxy) close() error {
-	clearErr := e.server.Collection.Clear()
+// A stuck Toxiproxy (see ErrToxiproxyStuck) is abandoned: its proxies keep
+// their goroutines until the process ends, but the run does not hang.
+func (e *embeddedToxiproxy) close(g *toxiGuard) error {
+	clearErr := g.call(context.Background(), "clear the embedded proxies", e.server.Collection.Clear)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	shutErr := e.http.Shutdown(ctx)
