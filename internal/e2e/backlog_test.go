@@ -30,7 +30,12 @@ func TestAwayBacklogConverges(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			srv := startServer(t, faultserver.Config{HistorySize: c.history})
 			sub := dial(t, srv.SessionURL(), fastConfig("sub", nil))
-			pub := dial(t, srv.SessionURL(), fastConfig("pub", nil))
+			// The publisher must not lose its connection while handshakes are
+			// refused (it could not come back until they are allowed again):
+			// a heartbeat that survives a loaded machine under -race.
+			pcfg := fastConfig("pub", nil)
+			pcfg.Client.PingInterval, pcfg.Client.PongTimeout = time.Second, 20*time.Second
+			pub := dial(t, srv.SessionURL(), pcfg)
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()
 			rec := newRecorder()
