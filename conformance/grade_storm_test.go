@@ -55,11 +55,11 @@ func TestGradeStormIsStable(t *testing.T) {
 		want               Grade
 		maxOff             int
 	}{
-		{"full jitter 1s", 0, time.Second, 30 * time.Millisecond, OK, 0},
-		{"equal jitter 1s", 500 * time.Millisecond, 500 * time.Millisecond, 30 * time.Millisecond, OK, 0},
-		{"proportional +-25%", 750 * time.Millisecond, 500 * time.Millisecond, 0, OK, 3}, // the null itself: alpha 0.001
-		{"fixed 1s, 150ms of noise", time.Second, 0, 150 * time.Millisecond, NonStrict, 0},
-		{"immediate", 0, 0, 10 * time.Millisecond, NonStrict, 0},
+		{"full jitter 2s", 0, 2 * time.Second, 30 * time.Millisecond, OK, 0},
+		{"equal jitter 2s", time.Second, time.Second, 30 * time.Millisecond, OK, 0},
+		{"proportional +-25%", 1500 * time.Millisecond, time.Second, 0, OK, 3}, // the null itself: alpha 0.001
+		{"fixed 2s, 300ms of noise", 2 * time.Second, 0, 300 * time.Millisecond, NonStrict, 0},
+		{"immediate with 40ms of noise", 0, 0, 40 * time.Millisecond, NonStrict, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			off := 0
@@ -73,8 +73,8 @@ func TestGradeStormIsStable(t *testing.T) {
 			}
 		})
 	}
-	wantGrade(t, gradeStorm(storm(r, 12, 0, time.Second, 0), stormSize), Failed, "only 12 of 16")
-	wantGrade(t, gradeStorm(storm(r, 16, time.Second, 0, 5*time.Millisecond), stormSize), NonStrict, "16 of 16 first delays within")
+	wantGrade(t, gradeStorm(storm(r, 12, 0, 2*time.Second, 0), stormSize), Failed, "only 12 of 16")
+	wantGrade(t, gradeStorm(storm(r, 16, 2*time.Second, 0, 5*time.Millisecond), stormSize), NonStrict, "16 of 16 first delays within")
 }
 
 // TestGradeHotLoopIsStable: full jitter capped at 400ms must grade OK (at
