@@ -21,7 +21,11 @@ type env struct {
 }
 
 func newEnv(ctx context.Context, cfg Config) (*env, error) {
-	srv, err := faultserver.New(faultserver.Config{DisableAdmin: true, Heartbeat: time.Second, SessionTTL: 30 * time.Second})
+	// IdleTimeout 10s, not the default 3 heartbeats: at load average 19 the
+	// 1.5s blackhole plus late pongs passed 3s of silence, the server closed
+	// the link itself, and the outage was no longer a blackhole.
+	srv, err := faultserver.New(faultserver.Config{DisableAdmin: true, Heartbeat: time.Second, IdleTimeout: 10 * time.Second,
+		SessionTTL: 30 * time.Second})
 	if err != nil {
 		return nil, err
 	}

@@ -242,9 +242,11 @@ func roundAll(d []time.Duration) []time.Duration {
 // jitter gives 0.5 (0.23-0.54 measured), +-25% proportional 0.125.
 const (
 	// jitterBound is for the backoff case's 200ms-800ms delays: a fixed
-	// 200ms delay measured up to 0.094 at load average 17, so proportional
-	// jitter cannot be told from noise there and is graded NON-STRICT.
-	jitterBound = 0.2
+	// 200ms delay measured up to 0.094 at load average 17, and full jitter
+	// down to 0.187 at load average 19 (each delay's overhead compresses
+	// the spread), so proportional jitter cannot be told from noise there
+	// and is graded NON-STRICT.
+	jitterBound = 0.15
 	// firstDelayBound is for the storm's 2s first delays, where fixed
 	// delays measured at most 0.052.
 	firstDelayBound = 0.1

@@ -49,8 +49,10 @@ func scenarioBackoff(e *env) (map[string]verdict, error) {
 		return nil, err
 	}
 	t := time.Now()
+	// Best effort: a client whose heartbeat timed out on a loaded machine is
+	// already redialling into the 503s, and its streak counts the same.
 	if err := e.dropAll(backoffSize); err != nil {
-		return nil, err
+		e.cfg.Logger.Info("backoff: drop", "client", e.cfg.Name, "err", err)
 	}
 	if err := e.sleep(window); err != nil {
 		return nil, err
@@ -118,10 +120,11 @@ func scenarioStorm(e *env) (map[string]verdict, error) {
 		delays = append(delays, d)
 		single = append(single, []time.Duration{d})
 	}
-	return map[string]verdict{
-		"4.1": gradeStorm(delays, stormSize),
-		"3.6": gradeJitter(single, 0, "first delay", firstDelayBound),
-	}, nil
+	first := gradeJitter(single, 0, "first delay", firstDelayBound)
+	if len(delays) > 0 && median(delays) < stormImmediate {
+		first = v(NonStrict, "first delay: immediate (median %v, asked for %dms)", median(delays).Round(time.Millisecond), StormPolicy.InitialMS)
+	}
+	return map[string]verdict{"4.1": gradeStorm(delays, stormSize), "3.6": first}, nil
 }
 
 // dropReported is when the adapter first reported leaving open after

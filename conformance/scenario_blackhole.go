@@ -11,8 +11,8 @@ import (
 )
 
 // blackholeFor is how long the blackhole lasts: longer than 2 heartbeats
-// (a heartbeat client must notice), shorter than the fault server's idle
-// timeout (3s), so the server never closes the link itself.
+// (a heartbeat client must notice), far shorter than the fault server's
+// idle timeout (10s in env), so the server never closes the link itself.
 const blackholeFor = 1500 * time.Millisecond
 
 // blackhole makes p drop every byte both ways, on the links it has and on
