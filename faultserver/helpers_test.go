@@ -65,7 +65,7 @@ func dial(t testing.TB, url string) *peer {
 		t.Fatalf("dial %s: %v", url, err)
 	}
 	p := &peer{t: t, ws: ws, frames: make(chan frame, 1024), err: make(chan error, 1)}
-	done := make(chan struct{})
+	done, stop := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		for {
@@ -74,10 +74,15 @@ func dial(t testing.TB, url string) *peer {
 				p.err <- err
 				return
 			}
-			p.frames <- frame{typ, data}
+			select {
+			case p.frames <- frame{typ, data}:
+			case <-stop: // a failed test stopped reading: do not block its cleanup
+				return
+			}
 		}
 	}()
 	t.Cleanup(func() {
+		close(stop)
 		ws.Close()
 		<-done
 	})
