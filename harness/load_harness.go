@@ -208,7 +208,7 @@ func (r *runner) harnessCheck(res *Result, events []faultserver.Event) MessageRe
 // window (from expectedLead before it to expectedGrace after).
 func duringServerFault(t time.Time, faults []FaultEntry) bool {
 	for _, f := range faults {
-		if f.Fault == nil || !f.Fault.Tags().Has(fault.Server) {
+		if !serverFault(f.Fault) {
 			continue
 		}
 		end := f.End
@@ -220,4 +220,15 @@ func duringServerFault(t time.Time, faults []FaultEntry) bool {
 		}
 	}
 	return false
+}
+
+// serverFault reports whether f is a fault-server fault, including one
+// another process drives ([DrivenElsewhere] drops the Server tag, since
+// nothing is applied here): shard 0's close of every connection hits the
+// other shards' agents all the same.
+func serverFault(f fault.Fault) bool {
+	if e, ok := f.(elsewhere); ok {
+		f = e.Fault
+	}
+	return f != nil && f.Tags().Has(fault.Server)
 }

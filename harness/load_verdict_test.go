@@ -177,3 +177,38 @@ func TestRunSeveralAgents(t *testing.T) {
 		t.Fatalf("lossy with two agents: lost %d, harness %+v", res.Summary.Lost, res.Harness)
 	}
 }
+
+// A server fault another process drives (shard 0 of a sharded run, through
+// a shared target's admin API) hits this process's agent too: the step is
+// DrivenElsewhere here, and the agent's disconnection during it is expected,
+// not the harness's failure. (Before, the wrapper's dropped Server tag made
+// it unexpected: every non-zero shard of a run with a server fault was
+// inconclusive, its agent's queues judged apart.)
+func TestRunAgentDropByFaultDrivenElsewhereIsExpected(t *testing.T) {
+	const at = 500 * time.Millisecond
+	dropped := 0
+	testHooks.duringRun = func(ctx context.Context, s *Stack, _ *client.Session) {
+		// The other process's drop, at the step's instant (the hook starts
+		// with the load).
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(at):
+		}
+		dropped, _ = s.Server().DropConnections(ctx, faultserver.AllConnections)
+	}
+	defer func() { testHooks.duringRun = nil }()
+	res := runPlan(t, verdictPlan("drop-elsewhere", Timeline{{At: Duration(at), Fault: DrivenElsewhere(Fault{Kind: FaultDrop})}}))
+	if dropped == 0 {
+		t.Fatal("the hook dropped nothing")
+	}
+	if res.Inconclusive() || res.Harness.Unverified != nil {
+		t.Fatalf("a drop driven elsewhere is part of the scenario: %+v", res.Harness)
+	}
+	if countEvents(res, HarnessAgentDisconnected, true) == 0 || countEvents(res, HarnessAgentDisconnected, false) != 0 {
+		t.Fatalf("want the agent's disconnection noted as expected: %+v", res.Harness.Events)
+	}
+	if res.Summary.Lost != 0 || res.Summary.Sent == 0 {
+		t.Fatalf("messages: %+v", res.Messages.Total)
+	}
+}
