@@ -60,6 +60,7 @@ type runner struct {
 	agentSubs    []*client.Subscription
 	agentBacklog int
 	agentOwed    int
+	agentRead    int // owed deliveries the agents had read by then
 	// settle records each publication's ack or hand-back as it happens.
 	settle settlers
 	// consumers are the goroutines recording deliveries; stopConsumers
@@ -143,6 +144,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	for _, sub := range r.agentSubs {
 		r.agentBacklog += sub.Buffered()
 	}
+	r.agentRead = r.agentOwedRead()
 	for _, m := range r.load {
 		m.endState = m.sess.Client().State().String()
 	}
