@@ -21,8 +21,10 @@ const (
 	// HarnessAgentResynced: the agent's resume failed and it started a new
 	// session; what it missed meanwhile it cannot vouch for.
 	HarnessAgentResynced HarnessEventKind = "agent_resynced"
-	// HarnessAgentContinuityLost: the server told the agent it could not
-	// replay one of its channels far enough.
+	// HarnessAgentContinuityLost: the server told the agent messages of one
+	// of its channels are lost (not replayable, or skipped). The system's
+	// admitted loss, not the harness's failure: always Expected, counted in
+	// continuity_lost, its messages judged (lost) as usual.
 	HarnessAgentContinuityLost HarnessEventKind = "agent_continuity_lost"
 	// HarnessAgentSlowConsumer: the server dropped the agent's connection as
 	// a slow consumer (the agent did not read fast enough).
@@ -72,8 +74,9 @@ type HarnessEvent struct {
 	Detail string           `json:"detail,omitempty"`
 	Count  int              `json:"count,omitempty"`
 	// Expected is true for an agent disruption during (or just after) an
-	// injected fault-server fault, which hits the agent like any client: it
-	// is reported, but does not make the run inconclusive.
+	// injected fault-server fault, which hits the agent like any client,
+	// and for agent_continuity_lost, the server's admitted loss: it is
+	// reported, but does not make the run inconclusive.
 	Expected bool `json:"expected,omitempty"`
 }
 
@@ -171,21 +174,25 @@ func (r *runner) harnessCheck(res *Result, events []faultserver.Event) MessageRe
 	for i := range evs {
 		e := &evs[i]
 		switch e.Kind {
-		case HarnessAgentDisconnected, HarnessAgentResynced, HarnessAgentContinuityLost:
+		case HarnessAgentDisconnected, HarnessAgentResynced:
 			e.Expected = duringServerFault(e.Time, res.Faults)
+		case HarnessAgentContinuityLost:
+			// The server admits it lost messages of the channel (a gap on
+			// the live stream, history too short for a resume, a channel
+			// reset): the system's loss, counted as continuity_lost and the
+			// missing messages as lost, as for any client. A failure of
+			// the agent's own that led to it is its own event.
+			e.Expected = true
 		}
 		if !e.Expected {
 			res.Harness.Inconclusive = true
 		}
 		// The agent's queues are judged apart when the agent itself failed
-		// unexpectedly or lost continuity; an expected resync replays from
-		// the channels' history and loses nothing, and a shortfall in
-		// offered load only means fewer messages were sent, each still
-		// judged.
-		switch {
-		case e.Kind == HarnessAgentContinuityLost:
-			split = true // the server admits the agent missed messages
-		case e.Kind != HarnessOfferedShort && !e.Expected:
+		// unexpectedly; an expected resync replays from the channels'
+		// history and loses nothing, a continuity loss is the system's,
+		// and a shortfall in offered load only means fewer messages were
+		// sent, each still judged.
+		if e.Kind != HarnessOfferedShort && !e.Expected {
 			split = true
 		}
 	}
@@ -199,6 +206,18 @@ func (r *runner) harnessCheck(res *Result, events []faultserver.Event) MessageRe
 	u := r.rec.CheckMessagesWhere(res.End, agents).Total
 	res.Harness.Unverified = &u
 	return r.rec.CheckMessagesWhere(res.End, func(s, rc string) bool { return !agents(s, rc) })
+}
+
+// agentContinuityLost counts the agents' continuity losses, which the
+// summary's continuity_lost counts with the clients'.
+func (r *runner) agentContinuityLost() int {
+	n := 0
+	for _, a := range r.agents {
+		a.mu.Lock()
+		n += a.info.ContinuityLost
+		a.mu.Unlock()
+	}
+	return n
 }
 
 // agentOwedRead sums the agents' owed deliveries read so far.

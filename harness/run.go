@@ -392,6 +392,7 @@ func (r *runner) check(res *Result) {
 		res.Clients = append(res.Clients, info)
 	}
 	summarize(res)
+	res.Summary.ContinuityLost += r.agentContinuityLost()
 	res.Summary.BackoffViolations = backoffViolations(r.plan.Client.Backoff, res.Timing.Backoff)
 	if r.opts.KeepRecords {
 		res.Records = recs
