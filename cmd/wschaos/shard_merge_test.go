@@ -188,9 +188,12 @@ func TestMergeInconclusiveShard(t *testing.T) {
 				}
 			})
 		}
-		rep := filepath.Join(t.TempDir(), "r.json")
-		code, out, stderr := runCLI(t, "merge", "--report-json", rep, dir)
+		rep, junit := filepath.Join(t.TempDir(), "r.json"), filepath.Join(t.TempDir(), "j.xml")
+		code, out, stderr := runCLI(t, "merge", "--report-json", rep, "--junit", junit, dir)
 		r := readReport(t, rep)
+		if j, err := os.ReadFile(junit); err != nil || strings.Contains(string(j), "agent_behind") != broken {
+			t.Errorf("JUnit must name the failed harness's event on shard 2 (broken %v): %v\n%s", broken, err, j)
+		}
 		if !broken {
 			if code != exitFailed || r.Verdict != report.VerdictFail || r.Harness.Inconclusive || r.Metrics["harness_events"] != 0 {
 				t.Fatalf("healthy harness, a lossy shard: exit %d verdict %s harness %+v; want exit 1, fail\n%s\n%s", code, r.Verdict, r.Harness, out, stderr)
