@@ -220,6 +220,18 @@ func (r *runner) agentContinuityLost() int {
 	return n
 }
 
+// noteAgentBacklog notes, when the drain ended, what the agents were still
+// owed, what they held unread, and how many owed deliveries they had read.
+func (r *runner) noteAgentBacklog() {
+	for _, a := range r.agents {
+		r.agentOwed += a.owedCount()
+	}
+	for _, sub := range r.agentSubs {
+		r.agentBacklog += sub.Buffered()
+	}
+	r.agentRead = r.agentOwedRead()
+}
+
 // agentOwedRead sums the agents' owed deliveries read so far.
 func (r *runner) agentOwedRead() int {
 	n := 0

@@ -138,13 +138,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	r.setPhase(PhaseDrain)
 	r.drain(ctx)
 	res.End = time.Now()
-	for _, a := range r.agents {
-		r.agentOwed += a.owedCount()
-	}
-	for _, sub := range r.agentSubs {
-		r.agentBacklog += sub.Buffered()
-	}
-	r.agentRead = r.agentOwedRead()
+	r.noteAgentBacklog()
 	for _, m := range r.load {
 		m.endState = m.sess.Client().State().String()
 	}
