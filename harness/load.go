@@ -99,6 +99,9 @@ type member struct {
 	owed map[string]struct{}
 	// harness holds the agent's own disruptions (agent only).
 	harness []HarnessEvent
+	// owedRead counts the deliveries read that m was owed (agent_behind
+	// compares it before and after the drain ended).
+	owedRead int
 }
 
 // expect notes that id is on its way to m. Publishers call it before
@@ -241,6 +244,9 @@ func consume(ctx context.Context, rec *Recorder, cnt *counters, m *member, sub *
 		cnt.delivered.Add(1)
 		m.mu.Lock()
 		m.info.Delivered++
+		if _, ok := m.owed[id]; ok {
+			m.owedRead++
+		}
 		delete(m.owed, id)
 		m.mu.Unlock()
 	}

@@ -21,8 +21,10 @@ const (
 	// HarnessAgentResynced: the agent's resume failed and it started a new
 	// session; what it missed meanwhile it cannot vouch for.
 	HarnessAgentResynced HarnessEventKind = "agent_resynced"
-	// HarnessAgentContinuityLost: the server told the agent it could not
-	// replay one of its channels far enough.
+	// HarnessAgentContinuityLost: the server told the agent messages of one
+	// of its channels are lost (not replayable, or skipped). The system's
+	// admitted loss, not the harness's failure: always Expected, counted in
+	// continuity_lost, its messages judged (lost) as usual.
 	HarnessAgentContinuityLost HarnessEventKind = "agent_continuity_lost"
 	// HarnessAgentSlowConsumer: the server dropped the agent's connection as
 	// a slow consumer (the agent did not read fast enough).
@@ -72,8 +74,9 @@ type HarnessEvent struct {
 	Detail string           `json:"detail,omitempty"`
 	Count  int              `json:"count,omitempty"`
 	// Expected is true for an agent disruption during (or just after) an
-	// injected fault-server fault, which hits the agent like any client: it
-	// is reported, but does not make the run inconclusive.
+	// injected fault-server fault, which hits the agent like any client,
+	// and for agent_continuity_lost, the server's admitted loss: it is
+	// reported, but does not make the run inconclusive.
 	Expected bool `json:"expected,omitempty"`
 }
 
@@ -154,12 +157,9 @@ func (r *runner) harnessCheck(res *Result, events []faultserver.Event) MessageRe
 			evs = append(evs, HarnessEvent{Time: e.Time, Kind: HarnessAgentSlowConsumer, Detail: e.Detail})
 		}
 	}
-	// Behind: still owed deliveries it had received but not read. (Unread
-	// ones alone are not: the agent hears its own downstream messages too,
-	// and owes them nothing.)
-	if r.agentOwed > 0 && r.agentBacklog > 0 {
-		evs = append(evs, HarnessEvent{Time: res.End, Kind: HarnessAgentBehind, Count: r.agentBacklog,
-			Detail: fmt.Sprintf("%d deliveries unread by the agent when the drain ended (%d owed)", r.agentBacklog, r.agentOwed)})
+	if n := r.agentBehind(); n > 0 {
+		evs = append(evs, HarnessEvent{Time: res.End, Kind: HarnessAgentBehind, Count: n,
+			Detail: fmt.Sprintf("%d owed deliveries unread by the agent when the drain ended (%d buffered, %d owed)", n, r.agentBacklog, r.agentOwed)})
 	}
 	for _, d := range []struct {
 		dir Direction
@@ -174,21 +174,25 @@ func (r *runner) harnessCheck(res *Result, events []faultserver.Event) MessageRe
 	for i := range evs {
 		e := &evs[i]
 		switch e.Kind {
-		case HarnessAgentDisconnected, HarnessAgentResynced, HarnessAgentContinuityLost:
+		case HarnessAgentDisconnected, HarnessAgentResynced:
 			e.Expected = duringServerFault(e.Time, res.Faults)
+		case HarnessAgentContinuityLost:
+			// The server admits it lost messages of the channel (a gap on
+			// the live stream, history too short for a resume, a channel
+			// reset): the system's loss, counted as continuity_lost and the
+			// missing messages as lost, as for any client. A failure of
+			// the agent's own that led to it is its own event.
+			e.Expected = true
 		}
 		if !e.Expected {
 			res.Harness.Inconclusive = true
 		}
 		// The agent's queues are judged apart when the agent itself failed
-		// unexpectedly or lost continuity; an expected resync replays from
-		// the channels' history and loses nothing, and a shortfall in
-		// offered load only means fewer messages were sent, each still
-		// judged.
-		switch {
-		case e.Kind == HarnessAgentContinuityLost:
-			split = true // the server admits the agent missed messages
-		case e.Kind != HarnessOfferedShort && !e.Expected:
+		// unexpectedly; an expected resync replays from the channels'
+		// history and loses nothing, a continuity loss is the system's,
+		// and a shortfall in offered load only means fewer messages were
+		// sent, each still judged.
+		if e.Kind != HarnessOfferedShort && !e.Expected {
 			split = true
 		}
 	}
@@ -204,11 +208,72 @@ func (r *runner) harnessCheck(res *Result, events []faultserver.Event) MessageRe
 	return r.rec.CheckMessagesWhere(res.End, func(s, rc string) bool { return !agents(s, rc) })
 }
 
+// agentContinuityLost counts the agents' continuity losses, which the
+// summary's continuity_lost counts with the clients'.
+func (r *runner) agentContinuityLost() int {
+	n := 0
+	for _, a := range r.agents {
+		a.mu.Lock()
+		n += a.info.ContinuityLost
+		a.mu.Unlock()
+	}
+	return n
+}
+
+// noteAgentBacklog notes, when the drain ended, what the agents were still
+// owed, what they held unread, and how many owed deliveries they had read.
+func (r *runner) noteAgentBacklog() {
+	for _, a := range r.agents {
+		r.agentOwed += a.owedCount()
+	}
+	for _, sub := range r.agentSubs {
+		r.agentBacklog += sub.Buffered()
+	}
+	r.agentRead = r.agentOwedRead()
+}
+
+// agentOwedRead sums the agents' owed deliveries read so far.
+func (r *runner) agentOwedRead() int {
+	n := 0
+	for _, a := range r.agents {
+		a.mu.Lock()
+		n += a.owedRead
+		a.mu.Unlock()
+	}
+	return n
+}
+
+// agentBehind counts the deliveries the agent was owed, had received, and
+// had not read when the drain ended: read only after it (the consumers
+// drain the buffers before the sessions end), or still buffered when
+// closing cut the consumers off. Neither unread deliveries alone (the
+// agent hears its own downstream messages too, and owes them nothing) nor
+// owed ones alone (a message the server dropped is owed for ever: the
+// system's loss) make the agent behind; before, the two together did, so a
+// lossy server and a few of the agent's own echoes in its buffer made the
+// run inconclusive and its losses unverified.
+func (r *runner) agentBehind() int {
+	if r.agentOwed == 0 || r.agentBacklog == 0 {
+		return 0
+	}
+	late := r.agentOwedRead() - r.agentRead
+	unread := 0
+	for _, sub := range r.agentSubs {
+		unread += sub.Buffered()
+	}
+	if unread > 0 && late < r.agentBacklog {
+		// Cut off with deliveries unread: which of them were owed is
+		// unknown, so the harness cannot vouch for any.
+		late = r.agentBacklog
+	}
+	return min(late, r.agentBacklog)
+}
+
 // duringServerFault reports whether t falls in a fault-server fault's
 // window (from expectedLead before it to expectedGrace after).
 func duringServerFault(t time.Time, faults []FaultEntry) bool {
 	for _, f := range faults {
-		if f.Fault == nil || !f.Fault.Tags().Has(fault.Server) {
+		if !serverFault(f.Fault) {
 			continue
 		}
 		end := f.End
@@ -220,4 +285,15 @@ func duringServerFault(t time.Time, faults []FaultEntry) bool {
 		}
 	}
 	return false
+}
+
+// serverFault reports whether f is a fault-server fault, including one
+// another process drives ([DrivenElsewhere] drops the Server tag, since
+// nothing is applied here): shard 0's close of every connection hits the
+// other shards' agents all the same.
+func serverFault(f fault.Fault) bool {
+	if e, ok := f.(elsewhere); ok {
+		f = e.Fault
+	}
+	return f != nil && f.Tags().Has(fault.Server)
 }

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -178,5 +179,90 @@ func TestRunSeveralAgents(t *testing.T) {
 	res = runPlan(t, verdictPlan("agents-lossy", Timeline{{Fault: Fault{Kind: FaultLossy}}}))
 	if res.Inconclusive() || res.Summary.Lost == 0 {
 		t.Fatalf("lossy with two agents: lost %d, harness %+v", res.Summary.Lost, res.Harness)
+	}
+}
+
+// A server fault another process drives (shard 0 of a sharded run, through
+// a shared target's admin API) hits this process's agent too: the step is
+// DrivenElsewhere here, and the agent's disconnection during it is expected,
+// not the harness's failure. (Before, the wrapper's dropped Server tag made
+// it unexpected: every non-zero shard of a run with a server fault was
+// inconclusive, its agent's queues judged apart.)
+func TestRunAgentDropByFaultDrivenElsewhereIsExpected(t *testing.T) {
+	const at = 500 * time.Millisecond
+	dropped := 0
+	testHooks.duringRun = func(ctx context.Context, s *Stack, _ *client.Session) {
+		// The other process's drop, at the step's instant (the hook starts
+		// with the load).
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(at):
+		}
+		dropped, _ = s.Server().DropConnections(ctx, faultserver.AllConnections)
+	}
+	defer func() { testHooks.duringRun = nil }()
+	res := runPlan(t, verdictPlan("drop-elsewhere", Timeline{{At: Duration(at), Fault: DrivenElsewhere(Fault{Kind: FaultDrop})}}))
+	if dropped == 0 {
+		t.Fatal("the hook dropped nothing")
+	}
+	if res.Inconclusive() || res.Harness.Unverified != nil {
+		t.Fatalf("a drop driven elsewhere is part of the scenario: %+v", res.Harness)
+	}
+	if countEvents(res, HarnessAgentDisconnected, true) == 0 || countEvents(res, HarnessAgentDisconnected, false) != 0 {
+		t.Fatalf("want the agent's disconnection noted as expected: %+v", res.Harness.Events)
+	}
+	if res.Summary.Lost != 0 || res.Summary.Sent == 0 {
+		t.Fatalf("messages: %+v", res.Messages.Total)
+	}
+}
+
+// A lossy server leaves the agent owed, for ever, the messages it dropped;
+// an agent with a few of its own echoes still unread when the drain ended
+// (it owes them nothing) is not behind. Before, owed > 0 and unread > 0
+// together made it agent_behind: the run inconclusive and the system's
+// losses judged apart as unverified. Here client 0's channel loses every
+// publish (the system's loss) and the agent stops reading from shortly
+// before the load ends until after the drain, when only its own down
+// messages on client 1's channel can be in its buffer (client 1 publishes
+// up once, at 1s).
+func TestRunLossyWithAgentEchoesUnreadIsLost(t *testing.T) {
+	const load, drain = 1500 * time.Millisecond, time.Second
+	var t0 atomic.Int64
+	testHooks.duringRun = func(ctx context.Context, s *Stack, _ *client.Session) {
+		t0.Store(time.Now().UnixNano())
+		if err := s.Server().SetLossy(faultserver.LossySpec{DropEvery: 1, Channel: "behind.c0.0"}); err != nil {
+			t.Error(err)
+		}
+	}
+	testHooks.agentDelivery = func() {
+		start := t0.Load()
+		if start == 0 {
+			return
+		}
+		if since := time.Duration(time.Now().UnixNano() - start); since > load-150*time.Millisecond {
+			time.Sleep(load + drain + 300*time.Millisecond - since) // <= 0 once past: no wait
+		}
+	}
+	defer func() { testHooks.duringRun, testHooks.agentDelivery = nil, nil }()
+	plan := verdictPlan("lossy-behind", nil)
+	plan.RunID = "behind"
+	plan.Load = Load{Clients: 2, Channels: 1, Up: 1, Down: 100, Duration: Duration(load)}
+	plan.Drain = drain
+	res := runPlan(t, plan)
+	if res.Inconclusive() || countEvents(res, HarnessAgentBehind, false) != 0 || res.Harness.Unverified != nil {
+		t.Fatalf("the server's drops are the system's loss, not the agent falling behind: %+v", res.Harness)
+	}
+	drops := 0
+	for _, e := range res.ServerEvents {
+		if e.Kind == faultserver.EventLossyDrop {
+			drops++
+		}
+	}
+	// Exact: each dropped down message is lost once (to client 0), each
+	// dropped up one twice (to the agent, and its echo to client 0).
+	up := res.Messages.Up.Lost
+	if drops == 0 || up == 0 || res.Summary.Lost != drops+up {
+		t.Fatalf("lost %d (up %d) for %d drops; want drops + up drops: %+v", res.Summary.Lost, up, drops, res.Messages.Total)
 	}
 }

@@ -61,6 +61,7 @@ type runner struct {
 	agentSubs    []*client.Subscription
 	agentBacklog int
 	agentOwed    int
+	agentRead    int // owed deliveries the agents had read by then
 	// settle records each publication's ack or hand-back as it happens.
 	settle settlers
 	// consumers are the goroutines recording deliveries; stopConsumers
@@ -140,12 +141,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	r.setPhase(PhaseDrain)
 	r.drain(ctx)
 	res.End = time.Now()
-	for _, a := range r.agents {
-		r.agentOwed += a.owedCount()
-	}
-	for _, sub := range r.agentSubs {
-		r.agentBacklog += sub.Buffered()
-	}
+	r.noteAgentBacklog()
 	for _, m := range r.load {
 		m.endState = m.sess.Client().State().String()
 	}
@@ -394,6 +390,7 @@ func (r *runner) check(res *Result) {
 		res.Clients = append(res.Clients, info)
 	}
 	summarize(res)
+	res.Summary.ContinuityLost += r.agentContinuityLost()
 	res.Summary.BackoffViolations = backoffViolations(r.plan.Client.Backoff, res.Timing.Backoff)
 	if r.opts.KeepRecords {
 		res.Records = recs

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -41,8 +42,16 @@ The SLO table goes to stdout, with a per-shard breakdown; --report-json,
 --junit and --html write the same reports as "wschaos run", with a "shards"
 section. The SLO expressions travel in the partials: merge needs no scenario.
 
+The harness section travels too: a shard whose harness failed (its agent
+disconnected outside an injected server fault, fell behind, or its pacer
+offered under 99% of the nominal load) makes the merged run inconclusive,
+as it would one process's run; offered_ratio is summed offered over summed
+nominal, harness_events the shards' sum.
+
 Exit status: 0 every SLO held over all shards, 1 an SLO failed (or a shard
-reported harness errors), 2 usage error or partials that do not make one run.`,
+reported harness errors), 2 usage error or partials that do not make one run,
+3 inconclusive: the harness of the shard(s) named failed during the run
+(see each shard's harness section); the verdict on the system does not stand.`,
 		Example: `  wschaos merge results/shard-*.json
   wschaos merge --report-json report.json --junit junit.xml --html report.html /results
   # one host, four shards, one verdict:
@@ -107,6 +116,9 @@ func runMerge(_ context.Context, cmd *cobra.Command, f mergeFlags, args []string
 	if err := writeMergeOutputs(out, f, r); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	if len(m.Inconclusive) > 0 {
+		return &exitError{code: exitInconclusive, err: inconclusiveShards(m.Inconclusive)}
+	}
 	if !r.Pass {
 		failed := slices.IndexFunc(r.SLOs, func(s report.SLOResult) bool { return !s.Pass }) >= 0
 		if !failed && len(r.Errors) > 0 {
@@ -134,4 +146,14 @@ func writeMergeOutputs(stdout io.Writer, f mergeFlags, r *report.Report) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// inconclusiveShards is exit 3's error for a merge: which shards' harness
+// failed.
+func inconclusiveShards(idx []int) error {
+	names := make([]string, len(idx))
+	for i, x := range idx {
+		names[i] = fmt.Sprint(x)
+	}
+	return fmt.Errorf("%w: shard(s) %s", errInconclusive, strings.Join(names, ", "))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -139,4 +140,109 @@ func TestRunShardUsageErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// editPartial rewrites the partial at path with edit applied.
+func editPartial(t *testing.T, path string, edit func(*shard.Partial)) {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := shard.Decode(fh)
+	fh.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(p)
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if err := shard.Encode(out, p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMergeInconclusiveShard: a shard whose harness failed makes the merged
+// run inconclusive (exit 3, naming the shard) even though another shard
+// lost messages, as one process's run would be; offered ratios merge as
+// summed offered over summed nominal, harness_events as the sum of the
+// shards' unexpected events, and each shard's harness section is in the
+// report. Negative control: the same set with shard 2's harness healthy
+// is a plain fail (exit 1).
+func TestMergeInconclusiveShard(t *testing.T) {
+	for _, broken := range []bool{true, false} {
+		dir := t.TempDir()
+		paths := writePartials(t, dir, "runH", 3, 1)
+		for i, path := range paths {
+			editPartial(t, path, func(p *shard.Partial) {
+				p.Harness.Up = shard.OfferedLoad{Nominal: 100, Offered: int64(90 + 5*i), HeldBack: int64(i)}
+				p.Harness.Down = shard.OfferedLoad{Nominal: 50, Offered: 50}
+				p.Harness.Events = []shard.HarnessEvent{{At: time.Second, Kind: string(harness.HarnessAgentDisconnected), Detail: "to reconnecting", Expected: true}}
+				if i == 2 && broken {
+					p.Harness.Inconclusive = true
+					p.Harness.Events = append(p.Harness.Events, shard.HarnessEvent{At: 2 * time.Second, Kind: string(harness.HarnessAgentBehind), Count: 7, Detail: "7 unread"})
+					p.Harness.Unverified = &shard.Counters{Sent: 20, Delivered: 13, Lost: 7}
+				}
+			})
+		}
+		rep, junit := filepath.Join(t.TempDir(), "r.json"), filepath.Join(t.TempDir(), "j.xml")
+		code, out, stderr := runCLI(t, "merge", "--report-json", rep, "--junit", junit, dir)
+		r := readReport(t, rep)
+		if j, err := os.ReadFile(junit); err != nil || strings.Contains(string(j), "agent_behind") != broken {
+			t.Errorf("JUnit must name the failed harness's event on shard 2 (broken %v): %v\n%s", broken, err, j)
+		}
+		if !broken {
+			if code != exitFailed || r.Verdict != report.VerdictFail || r.Harness.Inconclusive || r.Metrics["harness_events"] != 0 {
+				t.Fatalf("healthy harness, a lossy shard: exit %d verdict %s harness %+v; want exit 1, fail\n%s\n%s", code, r.Verdict, r.Harness, out, stderr)
+			}
+			continue
+		}
+		if code != exitInconclusive || r.Verdict != report.VerdictInconclusive || !strings.Contains(stderr, "inconclusive") || !strings.Contains(stderr, "shard(s) 2") {
+			t.Fatalf("exit %d verdict %s, want 3 and inconclusive naming shard 2\n%s\n%s", code, r.Verdict, out, stderr)
+		}
+		if !strings.Contains(out, "INCONCLUSIVE") || !strings.Contains(out, "shard 2: 7 unread") {
+			t.Errorf("summary lacks the harness section:\n%s", out)
+		}
+		// Exact: (90+95+100 offered + 0+1+2 held back) of 300 up; 150 of
+		// 150 down.
+		for metric, want := range map[string]float64{"offered_ratio_up": 288.0 / 300, "offered_ratio_down": 1,
+			"offered_ratio": 438.0 / 450, "harness_events": 1, "lost": 3} {
+			if got := r.Metrics[metric]; got != want {
+				t.Errorf("%s = %v, want %v", metric, got, want)
+			}
+		}
+		h := r.Harness
+		if !h.Inconclusive || len(h.Events) != 4 || h.Unverified == nil || h.Unverified.Sent != 20 || h.Unverified.Lost != 7 ||
+			h.Offered.Up.Nominal != 300 || h.Offered.Up.Offered != 285 || h.Offered.Up.HeldBack != 3 {
+			t.Errorf("merged harness %+v", h)
+		}
+		for i, s := range r.Shards.Shards {
+			if s.Harness.Inconclusive != (i == 2) || (s.Harness.Unverified != nil) != (i == 2) || len(s.Harness.Events) != 1+btoi(i == 2) {
+				t.Errorf("shard %d harness %+v", i, s.Harness)
+			}
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func readReport(t *testing.T, path string) *report.Report {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r report.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return &r
 }

@@ -85,7 +85,10 @@ func writeHarnessSummary(b *strings.Builder, r *Report) {
 			tag = "harness"
 		}
 		fmt.Fprintf(b, "  %-10s %s at %s: %s", tag, e.Kind, msDuration(e.AtMS), e.Detail)
-		if e.Expected {
+		switch {
+		case e.Kind == string(harness.HarnessAgentContinuityLost):
+			b.WriteString(" (the server's admitted loss: counted in continuity_lost and lost, not a harness failure)")
+		case e.Expected:
 			b.WriteString(" (during an injected server fault: expected)")
 		}
 		b.WriteString("\n")

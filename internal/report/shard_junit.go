@@ -11,7 +11,8 @@ import (
 
 // WriteMergedJUnit writes r as [WriteJUnit] does and, for a merged report,
 // adds the per-shard breakdown: properties naming the run, and one test
-// case per shard (an error when that shard reported harness errors; its
+// case per shard (an error when that shard reported harness errors or its
+// harness failed, making it inconclusive; its
 // figures in system-out), so a CI view shows which pod to look at. The SLO
 // cases still carry the one verdict over all shards.
 func WriteMergedJUnit(w io.Writer, r *Report) error {
@@ -36,8 +37,12 @@ func WriteMergedJUnit(w io.Writer, r *Report) error {
 		text := fmt.Sprintf("clients %d-%d (%s): sent %d, delivered %d, lost %d, duplicated %d; %d recoveries, %d unrecovered, %d failed clients, uptime %.2f%%",
 			sh.ClientsLo, sh.ClientsHi-1, sh.Source, sh.Up.Sent+sh.Down.Sent, sh.Up.Delivered+sh.Down.Delivered,
 			sh.Up.Lost+sh.Down.Lost, sh.Up.Duplicated+sh.Down.Duplicated, sh.Recoveries, sh.Unrecovered, sh.Failed, sh.Uptime*100)
-		if len(sh.Errors) > 0 {
-			msg := strings.Join(sh.Errors, "; ")
+		errs := sh.Errors
+		if sh.Harness.Inconclusive {
+			errs = append(append([]string{}, errs...), "inconclusive: the harness failed during the shard's run ("+harnessKinds(sh.Harness)+")")
+		}
+		if len(errs) > 0 {
+			msg := strings.Join(errs, "; ")
 			c.Error = &junitFailure{Message: msg, Type: "shard", Text: text + "\n" + msg}
 			s.Errors++
 			doc.Errors++
@@ -60,4 +65,15 @@ func WriteMergedJUnit(w io.Writer, r *Report) error {
 		return fmt.Errorf("report: failed to write JUnit: %w", err)
 	}
 	return nil
+}
+
+// harnessKinds lists the kinds of h's unexpected events.
+func harnessKinds(h Harness) string {
+	var kinds []string
+	for _, e := range h.Events {
+		if !e.Expected {
+			kinds = append(kinds, e.Kind)
+		}
+	}
+	return strings.Join(kinds, ", ")
 }

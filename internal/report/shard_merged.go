@@ -40,6 +40,8 @@ type ShardEntry struct {
 	Offered int64    `json:"offered"`
 	Nominal int64    `json:"nominal"`
 	Errors  []string `json:"errors"`
+	// Harness is the shard's harness side, as one process's report has it.
+	Harness Harness `json:"harness"`
 }
 
 // ServerEventLog is the fault server's event log for the run: fault-level
@@ -86,7 +88,28 @@ func MergedSummary(m *shard.Merged) harness.Summary {
 	if n := t.Clients.Len(); n > 0 {
 		s.FailedRatio = float64(t.FailedClients) / float64(n)
 	}
+	// Offered ratios as ratios of sums, as one process's over all clients.
+	h := t.Harness
+	s.OfferedRatio, s.OfferedRatioUp, s.OfferedRatioDown = h.Up.Add(h.Down).Ratio(), h.Up.Ratio(), h.Down.Ratio()
+	s.HarnessEvents = int(h.Unexpected())
 	return s
+}
+
+// mergedHarness is a merged (or one shard's) harness section.
+func mergedHarness(h shard.Harness) Harness {
+	load := func(l shard.OfferedLoad) harness.OfferedLoad {
+		return harness.OfferedLoad{Nominal: int(l.Nominal), Offered: int(l.Offered), HeldBack: int(l.HeldBack), Skipped: int(l.Skipped), Ratio: l.Ratio()}
+	}
+	out := Harness{Inconclusive: h.Inconclusive, Events: []HarnessEvent{},
+		Offered: harness.Offered{Up: load(h.Up), Down: load(h.Down)}}
+	for _, e := range h.Events {
+		out.Events = append(out.Events, HarnessEvent{AtMS: MS(e.At), Kind: e.Kind, Detail: e.Detail, Count: int(e.Count), Expected: e.Expected})
+	}
+	if h.Unverified != nil {
+		c := mergedCounts(*h.Unverified)
+		out.Unverified = &c
+	}
+	return out
 }
 
 // FromMerged builds the report of a sharded run from its merged partials:
@@ -115,6 +138,7 @@ func FromMerged(m *shard.Merged, sources []string) (*Report, error) {
 		Errors:  slices.Clone(m.Total.HarnessErrors),
 	}
 	r.SLOs = sloResults(exprs, obs)
+	r.Harness = mergedHarness(m.Total.Harness)
 	r.Messages = Messages{Up: mergedCounts(m.Total.Up), Down: mergedCounts(m.Total.Down)}
 	r.Recovery = Recovery{Count: sum.Recoveries, Unrecovered: sum.Unrecovered,
 		P50MS: MS(sum.RecoveryP50), P90MS: MS(sum.RecoveryP90), P99MS: MS(sum.RecoveryP99), MaxMS: MS(sum.RecoveryMax)}
@@ -131,7 +155,7 @@ func FromMerged(m *shard.Merged, sources []string) (*Report, error) {
 		e := ShardEntry{Index: i, ClientsLo: t.Clients.Lo, ClientsHi: t.Clients.Hi, Up: mergedCounts(t.Up), Down: mergedCounts(t.Down),
 			Recoveries: t.Recoveries, Unrecovered: t.Unrecovered, Failed: t.FailedClients, Uptime: t.Uptime(),
 			Offered: t.Offered, Nominal: t.Nominal,
-			Errors: append([]string{}, t.HarnessErrors...)}
+			Errors: append([]string{}, t.HarnessErrors...), Harness: mergedHarness(t.Harness)}
 		if i < len(sources) {
 			e.Source = sources[i]
 		}

@@ -59,6 +59,7 @@ func PartialFromResult(run ShardRun, res *harness.Result) (*shard.Partial, error
 	clients := float64(run.Clients.Len())
 	p.Nominal = int64(math.Round(run.Duration.Seconds() * (2*clients*max(run.Up, 0) + clients*float64(run.Channels)*max(run.Down, 0))))
 	p.HarnessErrors = append(p.HarnessErrors, res.Errors...)
+	p.Harness = partialHarness(res)
 	for _, x := range res.Timing.Recovery {
 		if err := p.Recovery.Add(x.Reattached); err != nil {
 			return nil, err
@@ -88,4 +89,26 @@ func shardCounts(c harness.MessageCounts) shard.Counters {
 	return shard.Counters{Sent: int64(c.Sent), Acked: int64(c.Acked), Delivered: int64(c.Delivered), Lost: int64(c.Lost),
 		Duplicated: int64(c.Duplicated), Reordered: int64(c.Reordered), Unexpected: int64(c.Unexpected),
 		Abandoned: int64(c.Abandoned), HandedBack: int64(c.HandedBack)}
+}
+
+// partialHarness is the shard's harness side: inconclusive, its events,
+// the offered load and the counts judged apart.
+func partialHarness(res *harness.Result) *shard.Harness {
+	load := func(l harness.OfferedLoad) shard.OfferedLoad {
+		return shard.OfferedLoad{Nominal: int64(l.Nominal), Offered: int64(l.Offered), HeldBack: int64(l.HeldBack), Skipped: int64(l.Skipped)}
+	}
+	h := &shard.Harness{Inconclusive: res.Harness.Inconclusive, Events: []shard.HarnessEvent{},
+		Up: load(res.Offered.Up), Down: load(res.Offered.Down)}
+	for _, e := range res.Harness.Events {
+		var at time.Duration
+		if !e.Time.IsZero() {
+			at = e.Time.Sub(res.Start)
+		}
+		h.Events = append(h.Events, shard.HarnessEvent{At: at, Kind: string(e.Kind), Detail: e.Detail, Count: int64(e.Count), Expected: e.Expected})
+	}
+	if u := res.Harness.Unverified; u != nil {
+		c := shardCounts(*u)
+		h.Unverified = &c
+	}
+	return h
 }

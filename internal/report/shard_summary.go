@@ -17,11 +17,11 @@ func WriteShardSummary(w io.Writer, r *Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n  shards of run %s (recovery quantiles within %.0f%% of exact)\n", r.Shards.RunID, r.Shards.RelativeAccuracy*100)
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  shard\tclients\tsent\tdelivered\tlost\tduplicated\trecoveries\tunrecovered\tfailed\tuptime\toffered\terrors\t")
+	fmt.Fprintln(tw, "  shard\tclients\tsent\tdelivered\tlost\tduplicated\trecoveries\tunrecovered\tfailed\tuptime\toffered\terrors\tharness\t")
 	for _, s := range r.Shards.Shards {
-		fmt.Fprintf(tw, "  %d\t%d-%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f%%\t%s\t%d\t\n", s.Index, s.ClientsLo, s.ClientsHi-1,
+		fmt.Fprintf(tw, "  %d\t%d-%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f%%\t%s\t%d\t%s\t\n", s.Index, s.ClientsLo, s.ClientsHi-1,
 			s.Up.Sent+s.Down.Sent, s.Up.Delivered+s.Down.Delivered, s.Up.Lost+s.Down.Lost, s.Up.Duplicated+s.Down.Duplicated,
-			s.Recoveries, s.Unrecovered, s.Failed, s.Uptime*100, offeredText(s), len(s.Errors))
+			s.Recoveries, s.Unrecovered, s.Failed, s.Uptime*100, offeredText(s), len(s.Errors), shardHarnessText(s.Harness))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("report: failed to write shard summary: %w", err)
@@ -50,4 +50,28 @@ func mergedClientsLine(r *Report) (string, bool) {
 	m := r.Metrics
 	return fmt.Sprintf("  clients    %d: %.0f connected, %.0f failed; %.0f dial attempts (over %d shards)\n",
 		r.Scenario.Clients, m["connected_clients"], m["failed_clients"], m["attempts"], r.Shards.Count), true
+}
+
+// shardHarnessText is a shard's harness state in one cell: "ok" or
+// "INCONCLUSIVE", its unexpected events, and what was judged apart.
+func shardHarnessText(h Harness) string {
+	out := "ok"
+	if h.Inconclusive {
+		out = "INCONCLUSIVE"
+	}
+	n := 0
+	for _, e := range h.Events {
+		if !e.Expected {
+			n++
+		}
+	}
+	if n > 0 {
+		out += fmt.Sprintf(" (%d events)", n)
+	} else if len(h.Events) > 0 {
+		out += fmt.Sprintf(" (%d expected)", len(h.Events))
+	}
+	if u := h.Unverified; u != nil {
+		out += fmt.Sprintf(", %d unverified", u.Sent)
+	}
+	return out
 }

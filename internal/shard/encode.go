@@ -10,7 +10,8 @@ import (
 
 // FormatVersion is the partial-result schema version. A decoder refuses any
 // other: merging across schema versions would silently drop fields.
-const FormatVersion = 1
+// Version 2 added the harness section ([Harness]).
+const FormatVersion = 2
 
 // envelope is the JSON document: the version first, so a reader of a future
 // version can tell before decoding the rest.
@@ -47,6 +48,9 @@ func Decode(r io.Reader) (*Partial, error) {
 	}
 	if probe.Version == nil {
 		return nil, errors.New("failed to decode partial: no wschaos_partial version field: not a partial result")
+	}
+	if *probe.Version == 1 {
+		return nil, fmt.Errorf("failed to decode partial: version 1 predates the harness section (whether the shard's harness failed), without which no verdict can stand: rerun the shards with this wschaos: %w", ErrVersion)
 	}
 	if *probe.Version != FormatVersion {
 		return nil, fmt.Errorf("failed to decode partial: version %d, want %d: %w", *probe.Version, FormatVersion, ErrVersion)

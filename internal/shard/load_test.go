@@ -51,7 +51,7 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("no args: %v", err)
 	}
 	bad := filepath.Join(dir, "bad.json")
-	if err := os.WriteFile(bad, []byte(`{"wschaos_partial":1,"partial":{"nope":1}}`), 0o644); err != nil {
+	if err := os.WriteFile(bad, []byte(`{"wschaos_partial":2,"partial":{"nope":1}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Load([]string{dir}); err == nil || !strings.Contains(err.Error(), "bad.json") {

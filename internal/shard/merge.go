@@ -96,6 +96,9 @@ type Merged struct {
 	Faults            []FaultRecord
 	ServerEvents      []ServerEvent
 	ServerEventCounts map[string]int64
+	// Inconclusive names the shards (by index) whose harness failed: any
+	// makes the merged run inconclusive, as one process's would be.
+	Inconclusive []int
 }
 
 // Totals are the summed figures of one shard or of all.
@@ -117,6 +120,10 @@ type Totals struct {
 	ObservedTotal     time.Duration
 	Offered, Nominal  int64
 	HarnessErrors     []string
+	// Harness is the shard's harness side; over all shards, the offered
+	// loads and unverified counts summed, the events each shard's (Detail
+	// prefixed with the shard), inconclusive if any shard was.
+	Harness Harness
 }
 
 // UptimeTotal is ConnectedTotal / ObservedTotal (1 when nothing was
@@ -145,7 +152,21 @@ func totalsOf(p *Partial) Totals {
 		ConnectedTime: p.ConnectedTime, ObservedTime: p.ObservedTime,
 		ConnectedTotal: p.ConnectedTotal, ObservedTotal: p.ObservedTotal,
 		Offered: p.Offered, Nominal: p.Nominal, HarnessErrors: slices.Clone(p.HarnessErrors),
+		Harness: cloneHarness(p.Harness),
 	}
+}
+
+func cloneHarness(h *Harness) Harness {
+	if h == nil {
+		return Harness{Events: []HarnessEvent{}}
+	}
+	c := *h
+	c.Events = append([]HarnessEvent{}, h.Events...)
+	if h.Unverified != nil {
+		u := *h.Unverified
+		c.Unverified = &u
+	}
+	return c
 }
 
 func (t *Totals) add(o Totals) {
@@ -166,6 +187,22 @@ func (t *Totals) add(o Totals) {
 	t.Nominal += o.Nominal
 	for _, e := range o.HarnessErrors {
 		t.HarnessErrors = append(t.HarnessErrors, fmt.Sprintf("shard %d: %s", o.Shard.Index, e))
+	}
+	h, oh := &t.Harness, o.Harness
+	h.Inconclusive = h.Inconclusive || oh.Inconclusive
+	h.Up, h.Down = h.Up.Add(oh.Up), h.Down.Add(oh.Down)
+	if h.Events == nil {
+		h.Events = []HarnessEvent{}
+	}
+	for _, e := range oh.Events {
+		e.Detail = fmt.Sprintf("shard %d: %s", o.Shard.Index, e.Detail)
+		h.Events = append(h.Events, e)
+	}
+	if oh.Unverified != nil {
+		if h.Unverified == nil {
+			h.Unverified = &Counters{}
+		}
+		*h.Unverified = h.Unverified.Add(*oh.Unverified)
 	}
 }
 
@@ -279,8 +316,11 @@ func sum(inputs []Input) (*Merged, error) {
 			return nil, fmt.Errorf("shard %d (%s): %w", p.Shard.Index, in.Source, err)
 		}
 	}
-	for _, t := range m.Shards {
+	for i, t := range m.Shards {
 		m.Total.add(t)
+		if t.Harness.Inconclusive {
+			m.Inconclusive = append(m.Inconclusive, i)
+		}
 	}
 	m.Total.Clients = Range{Lo: 0, Hi: m.Shards[len(m.Shards)-1].Clients.Hi}
 	return m, nil

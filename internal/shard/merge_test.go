@@ -2,6 +2,7 @@ package shard
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -163,8 +164,10 @@ func TestDecodeRejects(t *testing.T) {
 	cases := map[string]string{
 		"unknown field":  strings.Replace(doc, `"seed":`, `"sede": 1, "seed":`, 1),
 		"wrong type":     strings.Replace(doc, `"seed": 7`, `"seed": "7"`, 1),
-		"other version":  strings.Replace(doc, `"wschaos_partial": 1`, `"wschaos_partial": 2`, 1),
-		"no version":     strings.Replace(doc, `"wschaos_partial": 1,`, ``, 1),
+		"other version":  strings.Replace(doc, `"wschaos_partial": 2`, `"wschaos_partial": 3`, 1),
+		"version 1":      strings.Replace(doc, `"wschaos_partial": 2`, `"wschaos_partial": 1`, 1),
+		"no version":     strings.Replace(doc, `"wschaos_partial": 2,`, ``, 1),
+		"no harness":     withoutHarness(t, doc),
 		"trailing":       doc + "{}",
 		"no sketch":      strings.Replace(doc, `"recovery": "`, `"recovery": null, "x": "`, 1),
 		"bad shard":      strings.Replace(doc, `"count": 2`, `"count": 0`, 1),
@@ -186,7 +189,8 @@ func TestDecodeRejects(t *testing.T) {
 			t.Errorf("%s: decoded", name)
 		}
 	}
-	for name, says := range map[string]string{"negative lost": "negative message count", "no run id": "without run_id", "reversed range": "client range"} {
+	for name, says := range map[string]string{"negative lost": "negative message count", "no run id": "without run_id", "reversed range": "client range",
+		"version 1": "rerun the shards", "no harness": "without its harness section"} {
 		if _, err := Decode(strings.NewReader(cases[name])); err == nil || !strings.Contains(err.Error(), says) {
 			t.Errorf("%s: %v, want it to say %q", name, err, says)
 		}
@@ -195,6 +199,21 @@ func TestDecodeRejects(t *testing.T) {
 	if !errors.Is(err, ErrVersion) {
 		t.Fatalf("other version: %v, want ErrVersion", err)
 	}
+}
+
+// withoutHarness is doc with its partial's harness section removed, as a
+// format-2 header on a format-1 body would be.
+func withoutHarness(t *testing.T, doc string) string {
+	var env map[string]any
+	if err := json.Unmarshal([]byte(doc), &env); err != nil {
+		t.Fatal(err)
+	}
+	delete(env["partial"].(map[string]any), "harness")
+	b, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // sketch2pct is a sketch of 2% accuracy, base64, to be refused.
@@ -217,7 +236,7 @@ func FuzzDecode(f *testing.F) {
 	_ = p.Recovery.Add(time.Second)
 	_ = Encode(&buf, p)
 	f.Add(buf.Bytes())
-	f.Add([]byte(`{"wschaos_partial":1,"partial":{}}`))
+	f.Add([]byte(`{"wschaos_partial":2,"partial":{}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Decode(bytes.NewReader(data))
 		if err != nil {

@@ -54,9 +54,12 @@ type Partial struct {
 	// this shard to send: a shortfall is the harness's, not the system's.
 	Offered int64 `json:"offered"`
 	Nominal int64 `json:"nominal"`
-	// HarnessErrors are the harness's own failures (its agent disconnected,
-	// a fault that failed to apply); never counted as the system's loss.
+	// HarnessErrors are the run's errors (a fault that failed to apply, a
+	// stack that failed to close); never counted as the system's loss.
 	HarnessErrors []string `json:"harness_errors,omitempty"`
+	// Harness is the harness's own side (format 2; required): an
+	// inconclusive shard makes the merged run inconclusive.
+	Harness *Harness `json:"harness"`
 	// Recovery holds recovery times (fault end to connected and re-attached);
 	// Latency holds send-to-delivery latencies. Both may be empty.
 	Recovery *Sketch `json:"recovery"`
@@ -148,7 +151,7 @@ func (c Counters) Add(o Counters) Counters {
 func NewPartial(runID string, sc ScenarioRef, seed uint64, s Spec, clients Range, start time.Time) *Partial {
 	return &Partial{
 		RunID: runID, Scenario: sc, Seed: seed, Shard: s, Clients: clients, Start: start,
-		Recovery: NewSketch(), Latency: NewSketch(),
+		Recovery: NewSketch(), Latency: NewSketch(), Harness: &Harness{Events: []HarnessEvent{}},
 	}
 }
 
@@ -176,5 +179,5 @@ func (p *Partial) Validate() error {
 		int64(p.ConnectedTime), int64(p.ObservedTime), int64(p.ConnectedTotal), int64(p.ObservedTotal)) < 0 {
 		return errors.New("partial with a negative count or duration")
 	}
-	return nil
+	return p.Harness.validate()
 }
