@@ -37,12 +37,15 @@ func TestLossReproOverload(t *testing.T) {
 	t.Logf("summary %+v", res.Summary)
 	t.Logf("offered %+v harness %+v", res.Offered, res.Harness)
 	t.Logf("window %v .. %v (%v)", res.Start, res.End, res.End.Sub(res.Start))
-	type qk struct{ dir Direction; ch, rcv, id string }
+	type qk struct {
+		dir         Direction
+		ch, rcv, id string
+	}
 	type st struct {
 		send, ack, hb, deliv time.Time
-		sender string
-		serial uint64
-		index  uint64
+		sender               string
+		serial               uint64
+		index                uint64
 	}
 	m := map[qk]*st{}
 	var states []Record
