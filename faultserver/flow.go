@@ -70,8 +70,12 @@ func (s *Server) pumpSubLocked(c *conn, ch *channel, sub *subscription, counter 
 		next := sub.sent + 1
 		if next < ch.oldest() || len(ch.hist) == 0 {
 			// Fell out of history while waiting: the client sees the gap
-			// and its repair attach is told continuity_lost.
+			// and its repair attach is told continuity_lost. The skipped
+			// serials are never sent, so the client can never deliver_ack
+			// them: they take no credit (else a hole wider than the credit
+			// stalls the subscription for good, silently).
 			sub.sent = ch.oldest() - 1
+			sub.delivered = max(sub.delivered, sub.sent)
 			if sub.sent >= ch.head {
 				return true
 			}

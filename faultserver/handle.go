@@ -241,7 +241,9 @@ func (s *Server) onAttach(c *conn, m protocol.Attach) {
 		sub.sent = start // replay from where the client asks
 	} // else: the redelivery since the resume already streams past start
 	sub.held, sub.resumed = false, false
-	sub.delivered = start
+	// What fell out of history is never sent and never deliver_ack'd (the
+	// client, told continuity_lost, moves on to oldest-1): it takes no credit.
+	sub.delivered = max(start, ch.oldest()-1)
 	sub.sent = max(sub.sent, ch.oldest()-1)
 	ss.recount(sub)
 	s.emit(Event{Kind: EventAttach, Conn: c.id, Session: ss.id, Channel: m.Channel, After: m.After,
