@@ -39,21 +39,9 @@ func blackhole(ctx context.Context, p *toxiproxy.Proxy, on bool) error {
 // dropped with no RST and no FIN, so only a heartbeat (or a write timeout)
 // tells the client its link is dead, and a dial during the outage hangs.
 func scenarioBlackhole(e *env) (map[string]verdict, error) {
-	p, u, err := e.proxy()
+	p, a, err := e.connectThroughProxy()
 	if err != nil {
 		return nil, err
-	}
-	a, err := e.start()
-	if err != nil {
-		return nil, err
-	}
-	since := time.Now()
-	opts := e.options()
-	if err := a.send(Command{Cmd: "connect", URL: u, Options: &opts}); err != nil {
-		return nil, err
-	}
-	if _, err := e.waitHandshake(since, 10*time.Second, "c0", upgraded); err != nil {
-		return nil, fmt.Errorf("%w: not connected through the proxy: %w", ErrAdapter, err)
 	}
 	from := len(a.snapshot())
 	var start time.Time

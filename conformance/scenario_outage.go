@@ -31,22 +31,32 @@ func (e *env) proxy() (*toxiproxy.Proxy, string, error) {
 	return p, strings.Replace(e.endpoint("c0"), e.srv.Addr(), p.Listen, 1), nil
 }
 
-func scenarioLossOutage(e *env) (map[string]verdict, error) {
+// connectThroughProxy starts a proxy in front of the endpoint and one
+// adapter, and connects the adapter through the proxy.
+func (e *env) connectThroughProxy() (*toxiproxy.Proxy, *adapter, error) {
 	p, u, err := e.proxy()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	a, err := e.start()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	since := time.Now()
 	opts := e.options()
 	if err := a.send(Command{Cmd: "connect", URL: u, Options: &opts}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := e.waitHandshake(since, 10*time.Second, "c0", upgraded); err != nil {
-		return nil, fmt.Errorf("%w: not connected through the proxy: %w", ErrAdapter, err)
+		return nil, nil, fmt.Errorf("%w: not connected through the proxy: %w", ErrAdapter, err)
+	}
+	return p, a, nil
+}
+
+func scenarioLossOutage(e *env) (map[string]verdict, error) {
+	p, a, err := e.connectThroughProxy()
+	if err != nil {
+		return nil, err
 	}
 	ids, w, err := e.stream(a, func() error {
 		p.Stop()

@@ -190,31 +190,12 @@ func CheckMessages(recs []Record, end time.Time) MessageReport {
 		q.ended = ended[k.Receiver]
 	}
 
-	var rep MessageReport
-	byChannel := map[QueueKey]*ChannelCounts{}
+	reports := make(map[QueueKey]*QueueReport, len(queues))
 	for k, q := range queues {
 		qr := checkQueue(k, q)
-		rep.Queues = append(rep.Queues, qr)
-		rep.Total.add(qr.MessageCounts)
-		if k.Dir == Up {
-			rep.Up.add(qr.MessageCounts)
-		} else {
-			rep.Down.add(qr.MessageCounts)
-		}
-		ck := QueueKey{Dir: k.Dir, Channel: k.Channel}
-		if byChannel[ck] == nil {
-			byChannel[ck] = &ChannelCounts{Dir: k.Dir, Channel: k.Channel}
-		}
-		byChannel[ck].add(qr.MessageCounts)
+		reports[k] = &qr
 	}
-	slices.SortFunc(rep.Queues, func(a, b QueueReport) int { return compareKeys(a.QueueKey, b.QueueKey) })
-	for _, c := range byChannel {
-		rep.ByChannel = append(rep.ByChannel, *c)
-	}
-	slices.SortFunc(rep.ByChannel, func(a, b ChannelCounts) int {
-		return compareKeys(QueueKey{Dir: a.Dir, Channel: a.Channel}, QueueKey{Dir: b.Dir, Channel: b.Channel})
-	})
-	return rep
+	return assemble(reports)
 }
 
 func compareKeys(a, b QueueKey) int {

@@ -88,6 +88,11 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		s.SystemOut = out.String()
 	}
 	doc := junitSuites{Name: "wschaos", Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Time: secs, Suites: []junitSuite{s}}
+	return writeJUnitDoc(w, doc)
+}
+
+// writeJUnitDoc writes doc as an indented JUnit XML document.
+func writeJUnitDoc(w io.Writer, doc junitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("report: failed to write JUnit: %w", err)
 	}

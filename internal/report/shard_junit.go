@@ -53,18 +53,7 @@ func WriteMergedJUnit(w io.Writer, r *Report) error {
 	}
 	s.Tests = len(s.Cases)
 	doc.Tests = s.Tests
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return fmt.Errorf("report: failed to write JUnit: %w", err)
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("report: failed to write JUnit: %w", err)
-	}
-	if _, err := io.WriteString(w, "\n"); err != nil {
-		return fmt.Errorf("report: failed to write JUnit: %w", err)
-	}
-	return nil
+	return writeJUnitDoc(w, doc)
 }
 
 // harnessKinds lists the kinds of h's unexpected events.
