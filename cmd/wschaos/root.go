@@ -48,6 +48,7 @@ invalid scenario).`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageHint(c, err)
 	})
+	registerPprof(root)
 	root.AddCommand(newRunCommand())
 	root.AddCommand(newServeCommand())
 	root.AddCommand(newConformCommand())
