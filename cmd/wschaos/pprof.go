@@ -16,17 +16,17 @@ import (
 // servePprof serves net/http/pprof on addr until ctx ends. It refuses any
 // address that is not loopback: a profile shows memory contents and must not
 // leave the machine.
-func servePprof(ctx context.Context, addr string) error {
+func servePprof(ctx context.Context, addr string) (net.Addr, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("--pprof %q: %w", addr, err)
+		return nil, fmt.Errorf("--pprof %q: %w", addr, err)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("--pprof %q: only a loopback address (127.0.0.1:PORT, [::1]:PORT, localhost:PORT) is served", addr)
+		return nil, fmt.Errorf("--pprof %q: only a loopback address (127.0.0.1:PORT, [::1]:PORT, localhost:PORT) is served", addr)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("--pprof: %w", err)
+		return nil, fmt.Errorf("--pprof: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -45,7 +45,7 @@ func servePprof(ctx context.Context, addr string) error {
 		_ = srv.Close()
 	}()
 	slog.Info("profiling", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
-	return nil
+	return ln.Addr(), nil
 }
 
 // registerPprof adds the persistent --pprof flag to root and starts the
@@ -57,7 +57,7 @@ func registerPprof(root *cobra.Command) {
 		if addr == "" {
 			return nil
 		}
-		if err := servePprof(cmd.Context(), addr); err != nil {
+		if _, err := servePprof(cmd.Context(), addr); err != nil {
 			return &exitError{code: exitUsage, err: err}
 		}
 		return nil
