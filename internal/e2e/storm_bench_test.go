@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -52,6 +53,8 @@ import (
 //	              the schedule as the clients ran it, before the server's share
 //	%at_cap       clients that had drawn a delay at the cap by the return
 //	cores         CPU seconds over wall seconds, restart to the last client back
+//	listen_overflows  connections the kernel dropped for a full accept queue
+//	              over the same span (machine-wide, /proc/net/netstat)
 //
 // The log adds the outage's CPU and refused dials (what falling behind the
 // schedule looks like) and the bins themselves.
@@ -246,7 +249,7 @@ func bareDials(b *testing.B, n int, span time.Duration) {
 	var wg sync.WaitGroup
 	dialer := websocket.Dialer{HandshakeTimeout: 30 * time.Second}
 	release := make(chan struct{})
-	cpu0 := cpuTime()
+	cpu0, ov0 := cpuTime(), listenOverflows()
 	b.StartTimer()
 	start := time.Now()
 	for i := range n {
@@ -278,6 +281,7 @@ func bareDials(b *testing.B, n int, span time.Duration) {
 	b.StopTimer()
 	cpu, wall := cpuTime()-cpu0, time.Since(start)
 	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "cores")
+	b.ReportMetric(float64(listenOverflows()-ov0), "listen_overflows")
 	if f := failed.Load(); f > 0 {
 		b.Fatalf("%d of %d bare dials failed", f, n)
 	}
@@ -393,7 +397,7 @@ func storm(b *testing.B, n int, bo client.Backoff) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	mark := lastEventID(srv)
-	cpu0, wall0 := cpuTime(), time.Now()
+	cpu0, wall0, ov0 := cpuTime(), time.Now(), listenOverflows()
 	b.StartTimer()
 	if err := srv.Restart(ctx, stormDown(b)); err != nil {
 		b.Fatal(err)
@@ -410,6 +414,7 @@ func storm(b *testing.B, n int, bo client.Backoff) {
 	}
 	b.StopTimer()
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+	b.ReportMetric(float64(listenOverflows()-ov0), "listen_overflows")
 	ts := waitConnects(b, srv, up.ID, n, 10*time.Second)
 	back := make([]time.Duration, 0, n)
 	for i := range recs {
@@ -491,6 +496,38 @@ func storm(b *testing.B, n int, bo client.Backoff) {
 	if len(ts) != n {
 		b.Errorf("%d accepts after the return, want %d (one per client)", len(ts), n)
 	}
+}
+
+// listenOverflows is the kernel's count of connections dropped because a
+// listener's accept queue was full (TcpExt ListenOverflows: machine-wide
+// in this network namespace, so other processes' listeners count too), or
+// -1 if it cannot be read.
+func listenOverflows() int64 {
+	data, err := os.ReadFile("/proc/net/netstat")
+	if err != nil {
+		return -1
+	}
+	var keys []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "TcpExt:" {
+			continue
+		}
+		if keys == nil {
+			keys = f
+			continue
+		}
+		for i, k := range keys {
+			if k == "ListenOverflows" && i < len(f) {
+				v, err := strconv.ParseInt(f[i], 10, 64)
+				if err != nil {
+					return -1
+				}
+				return v
+			}
+		}
+	}
+	return -1
 }
 
 // cpuTime is the process's user and system CPU time so far.
