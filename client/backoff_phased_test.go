@@ -232,3 +232,46 @@ func TestPhasedResidualUniform(t *testing.T) {
 		})
 	}
 }
+
+// TestScheduleExactPhased: the real supervisor under synctest waits exactly
+// the delays JitterPhased computes from the same seed: four below the cap,
+// the phase, then two near the period.
+func TestScheduleExactPhased(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var rec recorder
+		b := Backoff{Base: 50 * time.Millisecond, Cap: 800 * time.Millisecond, Jitter: JitterPhased}
+		c, err := New("ws://127.0.0.1:1/", Config{Backoff: b, MaxAttempts: 8, OnEvent: rec.add,
+			rnd: rand.New(rand.NewPCG(3, 4)), dial: failDial(nil)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.WaitFor(t.Context(), StateFailed); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.Close(t.Context())
+		r := rand.New(rand.NewPCG(3, 4))
+		recon, conn := rec.to(StateReconnecting), rec.to(StateConnecting)
+		if len(recon) != 7 || len(conn) != 7 {
+			t.Fatalf("got %d reconnecting and %d connecting events, want 7 and 7", len(recon), len(conn))
+		}
+		for i, ev := range recon {
+			u := r.Float64()
+			d := min(800*time.Millisecond, 50*time.Millisecond<<i)
+			var want time.Duration
+			switch {
+			case i < 4: // 50, 100, 200, 400ms: full jitter
+				want = time.Duration(float64(d) * u)
+			case i == 4: // the phase
+				want = time.Duration(float64(d) * u)
+			default:
+				want = time.Duration(float64(d) * (7.0/8 + u/8))
+			}
+			if diff := ev.Delay - want; diff < -time.Microsecond || diff > time.Microsecond {
+				t.Errorf("reconnect %d: delay %v, want %v", i+1, ev.Delay, want)
+			}
+			if gap := conn[i].Time.Sub(ev.Time); gap != ev.Delay {
+				t.Errorf("reconnect %d: next dial after %v, want exactly the delay %v", i+1, gap, ev.Delay)
+			}
+		}
+	})
+}
