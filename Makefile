@@ -43,6 +43,10 @@ fmt-check:
 bench-scale: ## the scale built-in at SIZES clients (default "1000 2000"): messages, offered/nominal, recovery, peak RSS, CPU
 	SIZES="$(or $(SIZES),1000 2000)" ./scripts/bench-scale.sh
 
+.PHONY: bench-storm
+bench-storm: ## reconnect storm: STORM_CLIENTS (default 5000) real clients, a 1s restart, accepts per 100ms against bare-dial baselines
+	WSCHAOS_STORM_CLIENTS=$(or $(STORM_CLIENTS),5000) nice -n 5 $(GO) test -run '^$$' -bench BenchmarkReconnectStorm -benchtime 1x -timeout 15m ./internal/e2e/
+
 bench: ## benchmarks, each against a raw gorilla/websocket baseline in the same run
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 

@@ -9,7 +9,7 @@ import (
 // name and parses it case-insensitively (like log/slog.Level), so it can be a
 // field of a JSON, YAML or flag value directly.
 
-var jitterNames = []string{"proportional", "none", "full", "equal", "decorrelated"}
+var jitterNames = []string{"proportional", "none", "full", "equal", "decorrelated", "phased"}
 
 var overflowNames = []string{"block", "error", "drop_oldest"}
 
@@ -37,7 +37,7 @@ func parseName(typ string, names []string, text []byte) (int, error) {
 }
 
 // MarshalText returns the mode's name ("proportional", "none", "full",
-// "equal", "decorrelated").
+// "equal", "decorrelated", "phased").
 func (j JitterMode) MarshalText() ([]byte, error) {
 	s, err := nameOf("JitterMode", jitterNames, int(j))
 	return []byte(s), err

@@ -19,7 +19,7 @@ type textCase struct {
 
 func textCases() []textCase {
 	return []textCase{
-		{"JitterMode", []string{"proportional", "none", "full", "equal", "decorrelated"},
+		{"JitterMode", []string{"proportional", "none", "full", "equal", "decorrelated", "phased"},
 			func(i int) encoding.TextMarshaler { return JitterMode(i) },
 			func(t string) (int, error) { var v JitterMode; err := v.UnmarshalText([]byte(t)); return int(v), err }},
 		{"OverflowPolicy", []string{"block", "error", "drop_oldest"},

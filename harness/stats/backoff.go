@@ -38,6 +38,15 @@ func BackoffDist(b client.Backoff, attempt int, prev time.Duration) DelayDist {
 		return DelayDist{0, dd}
 	case client.JitterEqual:
 		return DelayDist{dd / 2, dd}
+	case client.JitterPhased:
+		switch {
+		case dd < b.Cap:
+			return DelayDist{0, dd}
+		case attempt == 1 || float64(b.Base)*math.Pow(b.Multiplier, float64(attempt-2)) < float64(b.Cap):
+			return DelayDist{0, b.Cap} // the first delay at the cap: the phase
+		default:
+			return DelayDist{b.Cap - b.Cap/8, b.Cap}
+		}
 	case client.JitterDecorrelated:
 		if prev <= 0 {
 			prev = b.Base

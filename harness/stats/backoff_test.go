@@ -41,7 +41,7 @@ func schedule(b client.Backoff, n int, seed uint64) (pits func(model client.Back
 func TestBackoffDelayMatchesDocumentedDistribution(t *testing.T) {
 	base := client.Backoff{Base: 10 * time.Millisecond, Cap: 300 * time.Millisecond, Multiplier: 2}
 	for _, mode := range []client.JitterMode{client.JitterFull, client.JitterEqual,
-		client.JitterProportional, client.JitterDecorrelated} {
+		client.JitterProportional, client.JitterDecorrelated, client.JitterPhased} {
 		t.Run(mode.String(), func(t *testing.T) {
 			b := base
 			b.Jitter = mode

@@ -149,7 +149,7 @@ func (d *doc) client(r rawClient) Client {
 	}
 	if r.Backoff.Jitter != "" {
 		if err := b.Jitter.UnmarshalText([]byte(r.Backoff.Jitter)); err != nil {
-			d.errAt("client.backoff.jitter", "%s: want proportional, none, full, equal or decorrelated", quote(r.Backoff.Jitter))
+			d.errAt("client.backoff.jitter", "%s: want proportional, none, full, equal, decorrelated or phased", quote(r.Backoff.Jitter))
 		}
 	}
 	if f := r.Backoff.Fraction; f != nil {
