@@ -293,4 +293,7 @@ var testHooks struct {
 	fullRecorder bool
 	// duringRun runs in its own goroutine while the load runs, until ctx ends.
 	duringRun func(ctx context.Context, s *Stack, agent *client.Session)
+	// settled runs once every session ended and every ack and hand-back is
+	// recorded, before the check (benchmarks read the recorder's footprint).
+	settled func(rec *Recorder)
 }

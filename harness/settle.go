@@ -102,6 +102,9 @@ func (s *settlers) finish() {
 	}
 	close(stop)
 	<-done
+	if h := testHooks.settled; h != nil {
+		h(s.rec)
+	}
 }
 
 // settleOne records how pb ended: one ack record per queue when the server
