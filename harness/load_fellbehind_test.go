@@ -81,12 +81,15 @@ func TestHarnessCheckAgentFellBehindIsInconclusive(t *testing.T) {
 }
 
 // A run whose agent reads slower than the clients publish, against a server
-// keeping 4 messages per channel and 2 of credit, falls out of the history:
-// the run is inconclusive, nothing counts as lost, the clients' echoes are
-// judged and all arrived. Before, the agent's continuity losses were the
-// system's and the run failed with them as lost. The negative control is
-// the same plan with an agent that keeps up: no agent_fell_behind, a pass.
+// keeping 4 messages per channel and 2 of credit, with the pacer's
+// hold-back off, falls out of the history: the run is inconclusive, nothing
+// counts as lost, the clients' echoes are judged and all arrived. Before,
+// the agent's continuity losses were the system's and the run failed with
+// them as lost. The negative control is the same plan with an agent that
+// keeps up: no agent_fell_behind, a pass.
 func TestRunAgentFellBehindIsInconclusive(t *testing.T) {
+	testHooks.noLagHold = true
+	defer func() { testHooks.noLagHold = false }()
 	for _, slow := range []bool{true, false} {
 		if slow {
 			testHooks.agentDelivery = func() { time.Sleep(100 * time.Millisecond) }
@@ -111,5 +114,30 @@ func TestRunAgentFellBehindIsInconclusive(t *testing.T) {
 		if m := res.Messages.Total; m.Sent == 0 || m.Delivered != m.Sent {
 			t.Fatalf("client echoes: %+v", m)
 		}
+	}
+}
+
+// The same slow agent with the pacer's hold-back on (the default): the
+// clients hold back their publications while the agent is more than half
+// the history (2 messages) behind, so it never falls out of it: the run is
+// conclusive, nothing lost, nothing judged apart, and what was not offered
+// is counted held back (the offered ratio stays whole). The negative
+// control is TestRunAgentFellBehindIsInconclusive: hold-back off, the same
+// agent falls behind.
+func TestRunLaggingAgentIsHeldBack(t *testing.T) {
+	testHooks.agentDelivery = func() { time.Sleep(100 * time.Millisecond) }
+	defer func() { testHooks.agentDelivery = nil }()
+	plan := verdictPlan("held-back", nil)
+	plan.Stack.Server.HistorySize, plan.Stack.Server.DeliverWindow = 4, 2
+	res := runPlan(t, plan)
+	if n := countEvents(res, HarnessAgentFellBehind, false); n != 0 || res.Harness.Unverified != nil {
+		t.Fatalf("%d agent_fell_behind, unverified %+v: the hold-back did not hold", n, res.Harness.Unverified)
+	}
+	if m := res.Messages.Total; res.Summary.Lost != 0 || m.Sent == 0 || m.Delivered != m.Sent || res.Summary.ContinuityLost != 0 {
+		t.Fatalf("messages %+v, continuity lost %d", m, res.Summary.ContinuityLost)
+	}
+	up := res.Offered.Up
+	if up.HeldBack == 0 || up.Offered+up.HeldBack+up.Skipped != up.Nominal || up.Skipped != 0 {
+		t.Fatalf("offered up %+v: want publications held back, none skipped", up)
 	}
 }
