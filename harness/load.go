@@ -145,6 +145,10 @@ type member struct {
 	owedIndex map[owedKey]*owedStream
 	owedTotal int
 	owedOn    map[string][]*owedStream // owedIndex's streams by channel
+	// readSeen is m's delivery count when the pacer last saw it change,
+	// at readSeenAt (holdFor).
+	readSeen   int
+	readSeenAt time.Time
 	// harness holds the agent's own disruptions (agent only).
 	harness []HarnessEvent
 	// owedRead counts the deliveries read that m was owed (agent_behind

@@ -1,5 +1,7 @@
 package harness
 
+import "time"
+
 // owedKey names one sender's stream on one channel, as one receiver is owed
 // it.
 type owedKey struct{ channel, sender string }
@@ -103,15 +105,33 @@ func (m *member) owedLocked(channel, sender string) *owedStream {
 	return o
 }
 
-// lag is how many messages published on channel m has not heard of yet:
-// per sender, its newest index expected at m less the highest that
-// arrived (or was handed back).
-func (m *member) lag(channel string) int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// lagLocked is how many messages published on channel m has not heard of
+// yet: per sender, its newest index expected at m less the highest that
+// arrived (or was handed back). Caller holds m.mu.
+func (m *member) lagLocked(channel string) int {
 	n := 0
 	for _, o := range m.owedOn[channel] {
 		n += int(o.issued - o.high)
 	}
 	return n
+}
+
+// stuckAfter is how long a receiver may read nothing at all before the
+// pacer stops holding back for it: it is then stalled or dead (a fault's
+// doing, which the run must see), not busy.
+const stuckAfter = time.Second
+
+// holdFor reports whether publications on channel should wait for m: m is
+// more than hold messages behind on it and still reading (it read
+// something within stuckAfter of now, as the pacer's batches see it).
+func (m *member) holdFor(channel string, hold int, now time.Time) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lagLocked(channel) <= hold {
+		return false
+	}
+	if m.info.Delivered != m.readSeen || m.readSeenAt.IsZero() {
+		m.readSeen, m.readSeenAt = m.info.Delivered, now
+	}
+	return now.Sub(m.readSeenAt) < stuckAfter
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // The owed index counts exactly what a receiver still waits for, whatever
@@ -115,5 +116,39 @@ func TestParsePayload(t *testing.T) {
 		if s1 != s2 || i1 != i2 || ok1 != ok2 {
 			t.Fatalf("%q: old %q %d %v, new %q %d %v", in, s1, i1, ok1, s2, i2, ok2)
 		}
+	}
+}
+
+// The pacer holds back for a receiver only while it is more than the bound
+// behind and still reading: one that read nothing for stuckAfter is
+// stalled or dead (a fault's doing), and is not waited for; once it reads
+// again it is waited for again. A receiver within the bound never is.
+func TestHoldForLaggingReceiver(t *testing.T) {
+	m := &member{}
+	for i := uint64(1); i <= 10; i++ {
+		m.expect("c", "client-0", i)
+	}
+	t0 := time.Unix(1000, 0)
+	if m.holdFor("c", 10, t0) {
+		t.Fatal("10 behind with a bound of 10: held")
+	}
+	if !m.holdFor("c", 9, t0) {
+		t.Fatal("10 behind with a bound of 9: not held")
+	}
+	if !m.holdFor("c", 9, t0.Add(stuckAfter-time.Millisecond)) {
+		t.Fatal("not read for just under stuckAfter: not held")
+	}
+	if m.holdFor("c", 9, t0.Add(stuckAfter)) {
+		t.Fatal("not read for stuckAfter: still held (a stalled receiver would stop the load)")
+	}
+	m.mu.Lock()
+	m.info.Delivered++ // it reads again
+	m.settledLocked("c", "client-0", 1)
+	m.mu.Unlock()
+	if !m.holdFor("c", 8, t0.Add(2*stuckAfter)) {
+		t.Fatal("reading again, 9 behind with a bound of 8: not held")
+	}
+	if m.holdFor("c", 9, t0.Add(2*stuckAfter)) || m.holdFor("d", 0, t0) {
+		t.Fatal("within the bound, or another channel: held")
 	}
 }

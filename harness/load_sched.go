@@ -161,11 +161,11 @@ func (p *pacer) tick(ctx context.Context, elapsed time.Duration) {
 func (p *pacer) batch(ctx context.Context, s *stream, n int) {
 	defer s.busy.Store(false)
 	c := p.counts[s.dir]
-	hold := s.holdBound()
+	hold, now := s.holdBound(), time.Now()
 	for range n {
 		ch := s.chans[s.rr%len(s.chans)]
 		s.rr++
-		if hold > 0 && lagging(s.routes(ch), ch, hold) {
+		if hold > 0 && lagging(s.routes(ch), ch, hold, now) {
 			c.heldBack.Add(1)
 			continue
 		}
@@ -218,19 +218,20 @@ func (s *stream) holdBound() int {
 	return s.m.sess.Limits().History / 2
 }
 
-// lagging reports whether a connected receiver among routes has heard of
-// none of the last more-than-hold messages published on ch. Such a
-// receiver reads slower than the channel is published to; publishing on
-// would push its position out of the server's history, and the server
-// would skip the messages it missed (continuity lost): the overload would
-// turn into losses the harness itself caused, and a run that overloaded
-// its own agent inconclusive. Holding back keeps the load at what the
-// receivers take, and says so (held_back). A receiver that is not
-// connected (a fault took it down) is not waited for: what the fault does
-// to it is the run's to observe.
-func lagging(routes []route, ch string, hold int) bool {
+// lagging reports whether a connected receiver among routes, still
+// reading, has heard of none of the last more-than-hold messages published
+// on ch. Such a receiver reads slower than the channel is published to;
+// publishing on would push its position out of the server's history, and
+// the server would skip the messages it missed (continuity lost): the
+// overload would turn into losses the harness itself caused, and a run
+// that overloaded its own agent inconclusive. Holding back keeps the load
+// at what the receivers take, and says so (held_back). A receiver that is
+// not connected (a fault took it down), or read nothing for stuckAfter (a
+// stall, a half-open link), is not waited for: what the fault does to it
+// is the run's to observe.
+func lagging(routes []route, ch string, hold int, now time.Time) bool {
 	for _, rt := range routes {
-		if rt.to.sess != nil && rt.to.sess.Client().State() == client.StateConnected && rt.to.lag(ch) > hold {
+		if rt.to.sess != nil && rt.to.sess.Client().State() == client.StateConnected && rt.to.holdFor(ch, hold, now) {
 			return true
 		}
 	}
