@@ -21,6 +21,15 @@ import (
 // reading our answers, a slow consumer, and is dropped as before. A peer
 // that reads nothing at all is ended by WriteTimeout on the blocked write.
 
+// EventFellBehind: a subscription's position fell out of its channel's
+// history while the pump waited for credit or queue room (the subscriber
+// read slower than the channel was published to): After is the last serial
+// queued to it, Oldest the oldest retained, Serial the head, Count the
+// serials skipped, never sent. The client sees the gap and is told
+// continuity_lost by its repair attach; the event says the loss came from
+// the subscriber's own lag, not from a fault (see EventLossySkip).
+const EventFellBehind EventKind = "fell_behind"
+
 // reserve is the part of the send queue the pump leaves to replies.
 func (c *conn) reserve() int { return c.out.limit / 16 }
 
@@ -74,6 +83,10 @@ func (s *Server) pumpSubLocked(c *conn, ch *channel, sub *subscription, counter 
 			// serials are never sent, so the client can never deliver_ack
 			// them: they take no credit (else a hole wider than the credit
 			// stalls the subscription for good, silently).
+			if ch.size > 0 { // with no history at all every message is skipped: no news
+				s.emit(Event{Kind: EventFellBehind, Conn: c.id, Session: ss.id, Channel: ch.name,
+					After: sub.sent, Oldest: ch.oldest(), Serial: ch.head, Count: int(ch.oldest() - 1 - sub.sent)})
+			}
 			sub.sent = ch.oldest() - 1
 			sub.delivered = max(sub.delivered, sub.sent)
 			if sub.sent >= ch.head {

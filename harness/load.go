@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -28,27 +29,68 @@ func channelName(runID string, client, k int) string {
 // newRunID returns a short random id for a run's channel names.
 func newRunID() string { return fmt.Sprintf("%08x", rand.Uint32()) }
 
-// payload encodes sender and index in front of padding up to size bytes.
-func payload(sender string, index uint64, size int) []byte {
-	b := fmt.Appendf(nil, "%s|%d|", sender, index)
-	if pad := size - len(b); pad > 0 {
-		b = append(b, bytes.Repeat([]byte{'x'}, pad)...)
+// appendPayload encodes sender and index in front of padding up to size
+// bytes, into dst's storage (Publish copies it).
+func appendPayload(dst []byte, sender string, index uint64, size int) []byte {
+	b := append(dst[:0], sender...)
+	b = append(b, '|')
+	b = strconv.AppendUint(b, index, 10)
+	b = append(b, '|')
+	for len(b) < size {
+		b = append(b, 'x')
 	}
 	return b
 }
 
-// parsePayload reverses payload; ok is false for anything else (which the
-// checker then sees as an unexpected message with a raw id).
-func parsePayload(data []byte) (sender string, index uint64, ok bool) {
-	parts := bytes.SplitN(data, []byte{'|'}, 3)
-	if len(parts) < 3 {
+// parsePayload reverses appendPayload; ok is false for anything else
+// (which the checker then sees as an unexpected message with a raw id).
+// senders interns the sender names seen (nil: none), so a consumer's
+// deliveries allocate no sender string.
+func parsePayload(data []byte, senders map[string]string) (sender string, index uint64, ok bool) {
+	i := bytes.IndexByte(data, '|')
+	if i < 0 {
 		return "", 0, false
 	}
-	n, err := strconv.ParseUint(string(parts[1]), 10, 64)
-	if err != nil {
+	j := bytes.IndexByte(data[i+1:], '|')
+	if j < 0 {
 		return "", 0, false
 	}
-	return string(parts[0]), n, true
+	index, ok = parseIndex(data[i+1 : i+1+j])
+	if !ok {
+		return "", 0, false
+	}
+	name := data[:i]
+	if s, hit := senders[string(name)]; hit {
+		return s, index, true
+	}
+	sender = string(name)
+	if senders != nil && len(senders) < maxInterned {
+		senders[sender] = sender
+	}
+	return sender, index, true
+}
+
+// maxInterned bounds a consumer's interned sender names (a channel has a
+// handful of senders; anything else is not worth keeping).
+const maxInterned = 64
+
+// parseIndex is strconv.ParseUint(b, 10, 64) without the string.
+func parseIndex(b []byte) (uint64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (math.MaxUint64-d)/10 {
+			return 0, false // overflows
+		}
+		n = n*10 + d
+	}
+	return n, true
 }
 
 func messageID(sender, channel string, index uint64) string {
@@ -91,36 +133,27 @@ type member struct {
 	endState string            // state when the drain ended (before Close)
 	rnd      rand.Source       // the client's jitter source (nil: unseeded)
 
+	// scratch holds the payload being published (the publishing batch only).
+	scratch []byte
+
 	mu   sync.Mutex
 	pubs []pub // unsettled publications, oldest first
 	info ClientResult
-	// owed holds the ids sent to m that neither arrived nor were handed
-	// back: what the drain waits for while m's session lives.
-	owed map[string]struct{}
+	// owedIndex holds, per stream, the messages sent to m that neither
+	// arrived nor were handed back; owedTotal counts them: what the drain
+	// waits for while m's session lives (load_owed.go).
+	owedIndex map[owedKey]*owedStream
+	owedTotal int
+	owedOn    map[string][]*owedStream // owedIndex's streams by channel
+	// readSeen is m's delivery count when the pacer last saw it change,
+	// at readSeenAt (holdFor).
+	readSeen   int
+	readSeenAt time.Time
 	// harness holds the agent's own disruptions (agent only).
 	harness []HarnessEvent
 	// owedRead counts the deliveries read that m was owed (agent_behind
 	// compares it before and after the drain ended).
 	owedRead int
-}
-
-// expect notes that id is on its way to m. Publishers call it before
-// Publish, so a fast delivery cannot arrive before it is expected.
-func (m *member) expect(id string) {
-	m.mu.Lock()
-	if m.owed == nil {
-		m.owed = map[string]struct{}{}
-	}
-	m.owed[id] = struct{}{}
-	m.mu.Unlock()
-}
-
-// settled notes that m is no longer owed id: it arrived, or its publisher
-// handed it back (or failed to send it).
-func (m *member) settled(id string) {
-	m.mu.Lock()
-	delete(m.owed, id)
-	m.mu.Unlock()
 }
 
 // owedCount is how many deliveries m still waits for; 0 once its session
@@ -136,7 +169,7 @@ func (m *member) owedCount() int {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.owed)
+	return m.owedTotal
 }
 
 // sessionConfig returns cfg with the recorder's hooks installed for client
@@ -218,6 +251,7 @@ func onEvent(rec *Recorder, idx int, m *member, ev client.Event) {
 
 // consume records every delivery of sub until it ends.
 func consume(ctx context.Context, rec *Recorder, cnt *counters, m *member, sub *client.Subscription) {
+	senders := map[string]string{}
 	for {
 		d, err := sub.Next(ctx)
 		if err != nil {
@@ -226,7 +260,7 @@ func consume(ctx context.Context, rec *Recorder, cnt *counters, m *member, sub *
 		if m.index < 0 && testHooks.agentDelivery != nil {
 			testHooks.agentDelivery()
 		}
-		sender, index, ok := parsePayload(d.Data)
+		sender, index, ok := parsePayload(d.Data, senders)
 		id := messageID(sender, d.Channel, index)
 		if !ok {
 			id = "raw:" + string(d.Data)
@@ -244,10 +278,9 @@ func consume(ctx context.Context, rec *Recorder, cnt *counters, m *member, sub *
 		cnt.delivered.Add(1)
 		m.mu.Lock()
 		m.info.Delivered++
-		if _, ok := m.owed[id]; ok {
+		if ok && m.settledLocked(d.Channel, sender, index) {
 			m.owedRead++
 		}
-		delete(m.owed, id)
 		m.mu.Unlock()
 	}
 }
@@ -259,9 +292,10 @@ func publish(ctx context.Context, rec *Recorder, cnt *counters, m *member, ch st
 	index := m.next[ch]
 	id := messageID(m.name, ch, index)
 	for _, rt := range routes {
-		rt.to.expect(id)
+		rt.to.expect(ch, m.name, index)
 	}
-	p, err := m.sess.Publish(ctx, ch, payload(m.name, index, size))
+	m.scratch = appendPayload(m.scratch, m.name, index, size)
+	p, err := m.sess.Publish(ctx, ch, m.scratch)
 	kind := RecSend
 	if err != nil {
 		kind = RecSendFailed
@@ -273,7 +307,7 @@ func publish(ctx context.Context, rec *Recorder, cnt *counters, m *member, ch st
 	}
 	if err != nil {
 		for _, rt := range routes {
-			rt.to.settled(id)
+			rt.to.settled(ch, m.name, index)
 		}
 		return
 	}
@@ -293,4 +327,10 @@ var testHooks struct {
 	fullRecorder bool
 	// duringRun runs in its own goroutine while the load runs, until ctx ends.
 	duringRun func(ctx context.Context, s *Stack, agent *client.Session)
+	// noLagHold stops the pacer holding back publications for lagging
+	// receivers (tests of what happens when they fall behind).
+	noLagHold bool
+	// settled runs once every session ended and every ack and hand-back is
+	// recorded, before the check (benchmarks read the recorder's footprint).
+	settled func(rec *Recorder)
 }

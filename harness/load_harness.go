@@ -29,6 +29,16 @@ const (
 	// HarnessAgentSlowConsumer: the server dropped the agent's connection as
 	// a slow consumer (the agent did not read fast enough).
 	HarnessAgentSlowConsumer HarnessEventKind = "agent_slow_consumer"
+	// HarnessAgentFellBehind: the server skipped messages of one of the
+	// agent's channels because the agent read slower than the channel was
+	// published to, so its position fell out of the channel's history
+	// (faultserver.EventFellBehind; Detail names the channel, Count the
+	// messages skipped). The agent then hears continuity_lost for them, but
+	// the loss is the harness's observer failing to keep up, not the
+	// system's: the run is inconclusive and the agent's queues are judged
+	// apart, unless a fault-server fault was in force (it can slow the
+	// agent like any client).
+	HarnessAgentFellBehind HarnessEventKind = "agent_fell_behind"
 	// HarnessAgentBehind: when the drain ended, the agent was still owed
 	// deliveries and had deliveries it had received but not yet read
 	// (Count): it fell behind the load. What never reached it is not
@@ -153,8 +163,15 @@ func (r *runner) harnessCheck(res *Result, events []faultserver.Event) MessageRe
 	}
 	slices.SortStableFunc(evs, func(a, b HarnessEvent) int { return a.Time.Compare(b.Time) })
 	for _, e := range events {
-		if e.Kind == faultserver.EventSlowConsumer && sessions[e.Session] && !e.Time.After(res.End) {
+		if !sessions[e.Session] || e.Time.After(res.End) {
+			continue
+		}
+		switch e.Kind {
+		case faultserver.EventSlowConsumer:
 			evs = append(evs, HarnessEvent{Time: e.Time, Kind: HarnessAgentSlowConsumer, Detail: e.Detail})
+		case faultserver.EventFellBehind:
+			evs = append(evs, HarnessEvent{Time: e.Time, Kind: HarnessAgentFellBehind, Count: e.Count,
+				Detail: fmt.Sprintf("%s: serials %d..%d skipped (head %d)", e.Channel, e.After+1, e.Oldest-1, e.Serial)})
 		}
 	}
 	if n := r.agentBehind(); n > 0 {
@@ -174,7 +191,7 @@ func (r *runner) harnessCheck(res *Result, events []faultserver.Event) MessageRe
 	for i := range evs {
 		e := &evs[i]
 		switch e.Kind {
-		case HarnessAgentDisconnected, HarnessAgentResynced:
+		case HarnessAgentDisconnected, HarnessAgentResynced, HarnessAgentFellBehind:
 			e.Expected = duringServerFault(e.Time, res.Faults)
 		case HarnessAgentContinuityLost:
 			// The server admits it lost messages of the channel (a gap on

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wschaos/wschaos/client"
 )
 
 // schedTick is the pacer's period. Every tick hands each stream the
@@ -54,8 +56,10 @@ type OfferedLoad struct {
 	// Offered publications handed to Publish (accepted or refused).
 	Offered int `json:"offered"`
 	// HeldBack publications not offered because the publisher's window was
-	// full (its session had too much unacked): the system pushing back,
-	// counted as offered in Ratio.
+	// full (its session had too much unacked), or because a connected
+	// receiver of the channel was more than half the server's history
+	// behind (see lagging): the system pushing back, counted as offered in
+	// Ratio.
 	HeldBack int `json:"held_back"`
 	// Skipped publications the harness failed to offer on time (its pacer
 	// or publishers starved): the harness's shortfall.
@@ -152,13 +156,19 @@ func (p *pacer) tick(ctx context.Context, elapsed time.Duration) {
 	}
 }
 
-// batch publishes n messages of s in order, then frees s.
+// batch publishes n messages of s in order, then frees s. A publication
+// whose channel has a lagging receiver is held back instead (see lagging).
 func (p *pacer) batch(ctx context.Context, s *stream, n int) {
 	defer s.busy.Store(false)
 	c := p.counts[s.dir]
+	hold, now := s.holdBound(), time.Now()
 	for range n {
 		ch := s.chans[s.rr%len(s.chans)]
 		s.rr++
+		if hold > 0 && lagging(s.routes(ch), ch, hold, now) {
+			c.heldBack.Add(1)
+			continue
+		}
 		t0 := time.Now()
 		if s.send != nil {
 			s.send(ctx, ch)
@@ -195,4 +205,35 @@ func (p *pacer) offered() Offered {
 		return l
 	}
 	return Offered{Up: load(Up), Down: load(Down)}
+}
+
+// holdBound is how far behind a channel's connected receiver may fall
+// before s holds back its publications there: half the history the server
+// announced to s's session (protocol v2 limits), 0 (never) when unknown
+// or when the stream publishes some other way.
+func (s *stream) holdBound() int {
+	if s.send != nil || s.m == nil || s.m.sess == nil || testHooks.noLagHold {
+		return 0
+	}
+	return s.m.sess.Limits().History / 2
+}
+
+// lagging reports whether a connected receiver among routes, still
+// reading, has heard of none of the last more-than-hold messages published
+// on ch. Such a receiver reads slower than the channel is published to;
+// publishing on would push its position out of the server's history, and
+// the server would skip the messages it missed (continuity lost): the
+// overload would turn into losses the harness itself caused, and a run
+// that overloaded its own agent inconclusive. Holding back keeps the load
+// at what the receivers take, and says so (held_back). A receiver that is
+// not connected (a fault took it down), or read nothing for stuckAfter (a
+// stall, a half-open link), is not waited for: what the fault does to it
+// is the run's to observe.
+func lagging(routes []route, ch string, hold int, now time.Time) bool {
+	for _, rt := range routes {
+		if rt.to.sess != nil && rt.to.sess.Client().State() == client.StateConnected && rt.to.holdFor(ch, hold, now) {
+			return true
+		}
+	}
+	return false
 }

@@ -173,7 +173,9 @@ func TestRunSeveralAgents(t *testing.T) {
 	if up != 6 {
 		t.Fatalf("%d upstream queues judged, want 6", up)
 	}
-	if got, want := res.Offered.Down.Nominal, int(5*6*1.5); got < want-6 || got > want {
+	// Nominal is the rate times the time the pacer ran: a tick or two more
+	// than the plan's 1.5s when the machine is loaded (46 seen at load 6).
+	if got, want := res.Offered.Down.Nominal, int(5*6*1.5); got < want-6 || got > want+6 {
 		t.Fatalf("down nominal %d, want about %d (both agents publish)", got, want)
 	}
 	res = runPlan(t, verdictPlan("agents-lossy", Timeline{{Fault: Fault{Kind: FaultLossy}}}))

@@ -67,16 +67,8 @@ func (s *settlers) pass() {
 	for _, m := range members {
 		for {
 			pb, ok := m.headPub()
-			if !ok {
-				break
-			}
-			select {
-			case <-pb.p.Done():
-			default:
-				ok = false
-			}
-			if !ok {
-				break
+			if !ok || pb.p.Status() < client.PublishAcked {
+				break // none, or the oldest is still in flight (Status, not Done: no channel per publication)
 			}
 			settleOne(s.rec, s.cnt, m, pb)
 			m.releasePub()
@@ -102,6 +94,9 @@ func (s *settlers) finish() {
 	}
 	close(stop)
 	<-done
+	if h := testHooks.settled; h != nil {
+		h(s.rec)
+	}
 }
 
 // settleOne records how pb ended: one ack record per queue when the server
@@ -122,7 +117,7 @@ func settleOne(rec *Recorder, cnt *counters, m *member, pb pub) {
 		rec.Add(Record{Time: now, Kind: kind, Client: m.index, Dir: rt.dir, Channel: pb.channel, ID: pb.id,
 			Sender: pb.sender, Receiver: rt.to.name, Index: pb.index})
 		if kind == RecHandedBack {
-			rt.to.settled(pb.id) // the drain stops waiting for it; it may still arrive
+			rt.to.settled(pb.channel, pb.sender, pb.index) // the drain stops waiting for it; it may still arrive
 		}
 	}
 	cnt.settled.Add(1)

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -99,7 +100,7 @@ type Recorder struct {
 	mu   sync.Mutex
 	recs []Record
 	now  func() time.Time
-	n    int
+	n    atomic.Int64 // records added
 	// compact judges message records on arrival (nil: keep them all);
 	// keepMessages keeps them in recs as well.
 	compact      *compactStore
@@ -117,25 +118,27 @@ func NewCompactRecorder(keepMessages bool) *Recorder {
 	return &Recorder{now: time.Now, compact: newCompactStore(), keepMessages: keepMessages}
 }
 
-// Add stamps r (when r.Time is zero) and appends it.
+// Add stamps r (when r.Time is zero) and appends it. A compact recorder
+// that keeps no message records stamps only the message records it keeps
+// (those with an id of another shape): it reads no other's time.
 func (r *Recorder) Add(rec Record) {
-	if rec.Time.IsZero() {
-		rec.Time = r.now()
-	}
+	r.n.Add(1)
 	if r.compact != nil {
 		msg := isMessageKind(rec.Kind)
-		if msg || rec.Kind == RecState {
-			r.compact.add(rec)
-		}
 		if msg && !r.keepMessages {
-			r.mu.Lock()
-			r.n++
-			r.mu.Unlock()
+			r.compact.add(rec, r.now)
 			return
 		}
+		if rec.Time.IsZero() {
+			rec.Time = r.now()
+		}
+		if msg || rec.Kind == RecState {
+			r.compact.add(rec, r.now)
+		}
+	} else if rec.Time.IsZero() {
+		rec.Time = r.now()
 	}
 	r.mu.Lock()
-	r.n++
 	r.recs = append(r.recs, rec)
 	r.mu.Unlock()
 }
@@ -167,11 +170,7 @@ func (r *Recorder) CheckMessagesWhere(end time.Time, keep func(sender, receiver 
 
 // Len returns the number of records added so far (a compact recorder
 // counts the message records it judged without keeping).
-func (r *Recorder) Len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.n
-}
+func (r *Recorder) Len() int { return int(r.n.Load()) }
 
 // Records returns a copy of every record, sorted by time (ties keep their
 // insertion order).

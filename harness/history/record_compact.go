@@ -79,8 +79,9 @@ func standardID(id, sender, channel string, index uint64) bool {
 }
 
 // add judges one record. State records only note terminal states; the
-// caller keeps them for the timing checker.
-func (c *compactStore) add(r Record) {
+// caller keeps them for the timing checker. now stamps a record kept in
+// other without a time.
+func (c *compactStore) add(r Record, now func() time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if r.Kind == RecState {
@@ -92,6 +93,9 @@ func (c *compactStore) add(r Record) {
 		return
 	}
 	if !standardID(r.ID, r.Sender, r.Channel, r.Index) {
+		if r.Time.IsZero() {
+			r.Time = now()
+		}
 		c.other = append(c.other, r)
 		return
 	}
