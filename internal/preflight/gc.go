@@ -13,7 +13,8 @@ import (
 // collector runs more often instead, only when memory nears the limit.
 // Measured (docs/SCALE.md, "GC policy"): at 4,500 clients the live set,
 // fully connected, is about 205 KiB per client embedded (128 KiB of it
-// Toxiproxy's copy buffers, about 55 KiB goroutine stacks).
+// Toxiproxy's copy buffers, about 55 KiB goroutine stacks) and about 93 KiB
+// with an external toxiproxy-server.
 const (
 	// GCMinClients is the plan size from which the run sets a soft memory
 	// limit; smaller plans keep the runtime's defaults (their memory is small
@@ -24,7 +25,7 @@ const (
 	LivePerClient = 205 << 10
 	// LivePerClientExternal is the same with Toxiproxy elsewhere: its links'
 	// buffers and goroutines leave the process.
-	LivePerClientExternal = 72 << 10
+	LivePerClientExternal = 96 << 10
 	// GCHeadroom is the limit over the estimated live set: the slack that
 	// lets garbage accumulate between cycles (a limit at the live set itself
 	// would make the collector run back to back).
