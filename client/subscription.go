@@ -53,6 +53,7 @@ type Subscription struct {
 	repairFrom uint64
 	queue      []Delivery
 	wake       chan struct{} // closed and replaced when queue grows or the subscription ends
+	waited     bool          // wake was handed to a waiter since it was last replaced
 	consumed   uint64        // highest serial Next returned (or skipped past)
 	skipTo     uint64        // skipped serial behind the buffer: consumed once the buffer drains
 	acked      uint64        // highest serial a deliver_ack was queued for
@@ -144,6 +145,7 @@ func (sub *Subscription) take() (d Delivery, ok bool, wake <-chan struct{}, err 
 	sub.mu.Lock()
 	if len(sub.queue) == 0 {
 		err, wake = sub.err, sub.wake
+		sub.waited = true
 		sub.mu.Unlock()
 		return Delivery{}, false, wake, err
 	}
@@ -386,7 +388,10 @@ func (sub *Subscription) end(err error) {
 // signal wakes waiters in Next and returns the Notify callback for the
 // caller to run once it released sub.mu; the caller holds sub.mu.
 func (sub *Subscription) signal() func() {
-	close(sub.wake)
-	sub.wake = make(chan struct{})
+	if sub.waited { // else nobody holds wake: keep it (no allocation per message)
+		close(sub.wake)
+		sub.wake = make(chan struct{})
+		sub.waited = false
+	}
 	return sub.notify
 }
