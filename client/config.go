@@ -63,6 +63,9 @@ type Config struct {
 	// Dialer, if set, is copied and used for the handshake; TLSConfig and
 	// Subprotocols below fill its fields only where they are unset. nil means a
 	// dialer with proxy from the environment, TLSConfig and Subprotocols.
+	// Unless it sets WriteBufferPool or WriteBufferSize, connections take
+	// their write buffer from a pool shared by all clients while writing a
+	// message, instead of holding 4 KiB each.
 	Dialer *websocket.Dialer
 	// TLSConfig is used for wss:// URLs. nil means Go's defaults.
 	TLSConfig *tls.Config
