@@ -115,7 +115,8 @@ type Config struct {
 	// goroutine. A slow handler slows reading (and with it pong processing:
 	// keep it well under PongTimeout). data is owned by the handler.
 	OnMessage func(Message)
-	// OnEvent receives every Event, in order, on a dedicated goroutine. A slow
+	// OnEvent receives every Event, in order, on one goroutine at a time
+	// (started while events are pending, gone when none are). A slow
 	// handler delays later events only, never the connection; up to
 	// EventQueue events wait meanwhile.
 	OnEvent func(Event)
