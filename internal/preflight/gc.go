@@ -3,6 +3,8 @@ package preflight
 import (
 	"fmt"
 	"runtime/debug"
+	"runtime/metrics"
+	"time"
 )
 
 // The garbage collector's policy for big plans. With GOGC=100 the heap may
@@ -30,6 +32,14 @@ const (
 	// lets garbage accumulate between cycles (a limit at the live set itself
 	// would make the collector run back to back).
 	GCHeadroom = 1.3
+	// GCMinHeadroom is the least the limit keeps over the live set measured
+	// while the run goes (heap live at the last GC plus goroutine stacks):
+	// when the live set outgrows the estimate (queues backing up on a
+	// loaded machine), the limit grows with it, so the collector never runs
+	// back to back; memory grows instead of CPU.
+	GCMinHeadroom = 1.25
+	// gcWatchEvery is how often Apply's watcher reads the live set.
+	gcWatchEvery = 100 * time.Millisecond
 )
 
 // GCPolicy is the garbage collector setting a run applies.
@@ -42,7 +52,8 @@ type GCPolicy struct {
 }
 
 // PlanGC returns the policy for need: a soft memory limit of GCHeadroom x the
-// estimated live set for a plan of at least GCMinClients clients, and none
+// estimated live set (Apply raises it to GCMinHeadroom x the measured one
+// should that be more) for a plan of at least GCMinClients clients, and none
 // when the user set GOGC or GOMEMLIMIT (their choice stands) or the plan is
 // smaller. getenv is os.LookupEnv.
 func PlanGC(need Need, getenv func(string) (string, bool)) GCPolicy {
@@ -64,12 +75,52 @@ func PlanGC(need Need, getenv func(string) (string, bool)) GCPolicy {
 		Reason: fmt.Sprintf("soft memory limit %s (%d clients, %s; set GOMEMLIMIT or GOGC to choose)", mib(uint64(limit)), l.Clients, l)}
 }
 
-// Apply sets p's limit, if any, and returns a function restoring the
-// previous one.
+// Apply sets p's limit, if any, and until restore keeps it at least
+// GCMinHeadroom x the live set measured every 100 ms (never below
+// p.MemoryLimit); restore stops that and puts the previous limit back.
 func (p GCPolicy) Apply() (restore func()) {
 	if p.MemoryLimit <= 0 {
 		return func() {}
 	}
 	prev := debug.SetMemoryLimit(p.MemoryLimit)
-	return func() { debug.SetMemoryLimit(prev) }
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(gcWatchEvery)
+		defer t.Stop()
+		cur := p.MemoryLimit
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			if want := max(p.MemoryLimit, int64(GCMinHeadroom*float64(liveSet()))); want != cur {
+				debug.SetMemoryLimit(want)
+				cur = want
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		debug.SetMemoryLimit(prev)
+	}
+}
+
+// liveSet is the heap live at the last GC plus the goroutine stacks, in bytes.
+func liveSet() uint64 {
+	s := []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/memory/classes/heap/stacks:bytes"},
+		{Name: "/memory/classes/os-stacks:bytes"},
+	}
+	metrics.Read(s)
+	var n uint64
+	for _, x := range s {
+		if x.Value.Kind() == metrics.KindUint64 {
+			n += x.Value.Uint64()
+		}
+	}
+	return n
 }

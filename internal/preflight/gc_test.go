@@ -1,9 +1,11 @@
 package preflight
 
 import (
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 func noEnv(string) (string, bool) { return "", false }
@@ -55,5 +57,33 @@ func TestGCPolicyApply(t *testing.T) {
 	GCPolicy{}.Apply()()
 	if got := debug.SetMemoryLimit(-1); got != prev {
 		t.Fatalf("a zero policy changed the limit to %d", got)
+	}
+}
+
+// TestGCPolicyFollowsTheLiveSet: a limit set below the live set (1 MiB; the
+// test binary alone holds more) is raised to GCMinHeadroom x the measured
+// live set within a bounded wait, so the collector does not run back to
+// back; restore puts the previous limit back. Negative control: without the
+// watcher the limit stays at 1 MiB and the wait times out.
+func TestGCPolicyFollowsTheLiveSet(t *testing.T) {
+	prev := debug.SetMemoryLimit(-1)
+	keep := make([]byte, 8<<20) // 8 MiB live
+	restore := GCPolicy{MemoryLimit: 1 << 20}.Apply()
+	runtime.GC()
+	deadline := time.Now().Add(5 * time.Second)
+	var got int64
+	for time.Now().Before(deadline) {
+		if got = debug.SetMemoryLimit(-1); got >= int64(GCMinHeadroom*float64(8<<20)) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	restore()
+	runtime.KeepAlive(keep)
+	if got < int64(GCMinHeadroom*float64(8<<20)) {
+		t.Fatalf("limit %d with 8 MiB live, want at least %d", got, int64(GCMinHeadroom*float64(8<<20)))
+	}
+	if l := debug.SetMemoryLimit(-1); l != prev {
+		t.Fatalf("limit %d after restore, want %d", l, prev)
 	}
 }
