@@ -63,6 +63,9 @@ type Config struct {
 	// Dialer, if set, is copied and used for the handshake; TLSConfig and
 	// Subprotocols below fill its fields only where they are unset. nil means a
 	// dialer with proxy from the environment, TLSConfig and Subprotocols.
+	// Unless it sets WriteBufferPool or WriteBufferSize, connections take
+	// their write buffer from a pool shared by all clients while writing a
+	// message, instead of holding 4 KiB each.
 	Dialer *websocket.Dialer
 	// TLSConfig is used for wss:// URLs. nil means Go's defaults.
 	TLSConfig *tls.Config
@@ -112,7 +115,8 @@ type Config struct {
 	// goroutine. A slow handler slows reading (and with it pong processing:
 	// keep it well under PongTimeout). data is owned by the handler.
 	OnMessage func(Message)
-	// OnEvent receives every Event, in order, on a dedicated goroutine. A slow
+	// OnEvent receives every Event, in order, on one goroutine at a time
+	// (started while events are pending, gone when none are). A slow
 	// handler delays later events only, never the connection; up to
 	// EventQueue events wait meanwhile.
 	OnEvent func(Event)

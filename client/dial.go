@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -28,6 +29,10 @@ func validateURL(raw string) error {
 	return nil
 }
 
+// writeBufferPool is every default-sized client connection's write buffer
+// (gorilla's WriteBufferPool; one pool per buffer size, as gorilla asks).
+var writeBufferPool sync.Pool
+
 // buildDialer copies Config.Dialer (or starts from gorilla's defaults) and
 // fills in the TLS, subprotocol and timeout settings.
 func buildDialer(cfg Config) *websocket.Dialer {
@@ -44,6 +49,11 @@ func buildDialer(cfg Config) *websocket.Dialer {
 		d.Subprotocols = cfg.Subprotocols
 	}
 	d.HandshakeTimeout = cfg.HandshakeTimeout
+	if d.WriteBufferPool == nil && d.WriteBufferSize == 0 {
+		// gorilla then holds a write buffer only while a message is being
+		// written, instead of 4 KiB per connection for its whole life.
+		d.WriteBufferPool = &writeBufferPool
+	}
 	// The socket is wrapped so the writer can coalesce a batch of frames
 	// into one syscall (internal/cork); the bytes on the wire are the same.
 	if d.NetDialContext == nil && d.NetDial != nil {

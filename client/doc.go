@@ -132,7 +132,8 @@
 //
 // All methods of Client, Session, Subscription and Publication are safe for
 // concurrent use (one goroutine calling Next per Subscription is the intended
-// pattern). Per live connection there is exactly one reader goroutine and one
+// pattern; to consume many subscriptions on a few goroutines, use
+// Subscription.Notify and TryNext). Per live connection there is exactly one reader goroutine and one
 // writer goroutine (gorilla's rule: one concurrent reader, one concurrent
 // writer); pings go out from the writer, pongs from the reader's ping handler
 // through WriteControl.
@@ -154,7 +155,8 @@
 //     open hook's and Resubscribe's frames, and a Session's publications and
 //     delivery acks, which its own pump goroutine hands to the writer
 //     directly rather than through the queue.
-//   - OnEvent runs on one dispatch goroutine, in order. A slow handler delays
+//   - OnEvent runs on one dispatch goroutine at a time, in order (the
+//     goroutine exists only while events are pending). A slow handler delays
 //     later events only, never the connection: up to Config.EventQueue
 //     (default 4096) wait; past that new events are dropped, counted
 //     (Stats.EventsDropped) and replaced by one [EventOverflow] saying how

@@ -65,11 +65,14 @@ type Event struct {
 	Undelivered []Outbound
 }
 
-// dispatcher runs OnEvent handlers in order on one goroutine. Emitting never
-// blocks the supervisor or the reader: the queue holds up to limit events;
-// past that, events are dropped and one EventOverflow in their place says how
-// many. The final events (a terminal state change, session ended) are always
-// queued, so the stream still ends with them.
+// dispatcher runs OnEvent handlers in order, one at a time, on a goroutine
+// that exists only while events are pending: it starts when the first event
+// is pushed onto an empty queue and ends when the queue is empty again, so an
+// idle client holds none. Emitting never blocks the supervisor or the reader:
+// the queue holds up to limit events; past that, events are dropped and one
+// EventOverflow in their place says how many. The final events (a terminal
+// state change, session ended) are always queued, so the stream still ends
+// with them.
 type dispatcher struct {
 	handler func(Event)
 	limit   int
@@ -78,18 +81,16 @@ type dispatcher struct {
 	queued  int // events in pending other than overflow markers
 	dropped uint64
 	closed  bool
-	wake    chan struct{}
+	running bool // a run goroutine exists (it alone clears this)
 	done    chan struct{}
 }
 
 func newDispatcher(h func(Event), limit int) *dispatcher {
-	d := &dispatcher{handler: h, limit: limit, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	d := &dispatcher{handler: h, limit: limit, done: make(chan struct{})}
 	if h == nil {
 		close(d.done)
 		d.closed = true
-		return d
 	}
-	go d.run()
 	return d
 }
 
@@ -113,8 +114,16 @@ func (d *dispatcher) push(ev Event) {
 	}
 	d.pending = append(d.pending, ev)
 	d.queued++
+	d.startLocked()
 	d.mu.Unlock()
-	d.poke()
+}
+
+// startLocked starts the run goroutine unless one exists; the caller holds d.mu.
+func (d *dispatcher) startLocked() {
+	if !d.running {
+		d.running = true
+		go d.run()
+	}
 }
 
 // droppedCount is how many events were dropped so far.
@@ -124,36 +133,39 @@ func (d *dispatcher) droppedCount() uint64 {
 	return d.dropped
 }
 
-// close lets the goroutine exit once everything pushed so far is delivered.
+// close lets the goroutine exit once everything pushed so far is delivered;
+// done is closed then (at once when nothing is pending).
 func (d *dispatcher) close() {
 	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return
+	}
 	d.closed = true
-	d.mu.Unlock()
-	d.poke()
-}
-
-func (d *dispatcher) poke() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
+	if !d.running {
+		close(d.done)
 	}
 }
 
+// run delivers pending events until none are left, then exits (closing done
+// if the dispatcher was closed). At most one run exists at a time, so the
+// handler sees events in order and never concurrently.
 func (d *dispatcher) run() {
-	defer close(d.done)
 	for {
 		d.mu.Lock()
-		batch, closed := d.pending, d.closed
+		batch := d.pending
 		d.pending, d.queued = nil, 0
+		if len(batch) == 0 {
+			d.running = false
+			if d.closed {
+				close(d.done)
+			}
+			d.mu.Unlock()
+			return
+		}
 		d.mu.Unlock()
 		for _, ev := range batch {
 			d.handler(ev)
-		}
-		if closed && len(batch) == 0 {
-			return
-		}
-		if len(batch) == 0 {
-			<-d.wake
 		}
 	}
 }

@@ -53,6 +53,7 @@ type Subscription struct {
 	repairFrom uint64
 	queue      []Delivery
 	wake       chan struct{} // closed and replaced when queue grows or the subscription ends
+	waited     bool          // wake was handed to a waiter since it was last replaced
 	consumed   uint64        // highest serial Next returned (or skipped past)
 	skipTo     uint64        // skipped serial behind the buffer: consumed once the buffer drains
 	acked      uint64        // highest serial a deliver_ack was queued for
@@ -66,6 +67,8 @@ type Subscription struct {
 	// overflowed is set when a message was dropped at a full buffer; Next
 	// re-attaches from last once the buffer is half empty.
 	overflowed bool
+	// notify is Notify's callback (nil: none).
+	notify func()
 }
 
 func newSubscription(s *Session, channel string) *Subscription {
@@ -96,42 +99,76 @@ func (sub *Subscription) Buffered() int {
 // case buffered messages are still returned first and then the error.
 func (sub *Subscription) Next(ctx context.Context) (Delivery, error) {
 	for {
-		sub.mu.Lock()
-		if len(sub.queue) > 0 {
-			d := sub.queue[0]
-			sub.queue[0] = Delivery{}
-			sub.queue = sub.queue[1:]
-			sub.bytes -= len(d.Data)
-			if d.Epoch == sub.epoch { // one of an old epoch says nothing about the new numbering
-				sub.consumed = d.Serial
-			}
-			if len(sub.queue) == 0 && sub.skipTo > sub.consumed {
-				sub.consumed = sub.skipTo
-			}
-			ackNow := sub.consumed-sub.acked >= deliverAckEvery || len(sub.queue) == 0
-			refill := sub.refillLocked()
-			sub.mu.Unlock()
-			if refill {
-				sub.s.repairOverflow(sub)
-			}
-			if ackNow {
-				sub.s.deliverAckDue(sub)
-			}
-			return d, nil
+		d, ok, wake, err := sub.take()
+		if ok || err != nil {
+			return d, err
 		}
-		if sub.err != nil {
-			err := sub.err
-			sub.mu.Unlock()
-			return Delivery{}, err
-		}
-		wake := sub.wake
-		sub.mu.Unlock()
 		select {
 		case <-wake:
 		case <-ctx.Done():
 			return Delivery{}, fmt.Errorf("client: failed to receive on %q: %w", sub.channel, ctx.Err())
 		}
 	}
+}
+
+// TryNext is Next without waiting: it returns the next buffered message (ok),
+// or, with nothing buffered, the error once the subscription has ended (and
+// ok false, nil error while it is still live). With Notify it lets a few
+// goroutines consume many subscriptions instead of one blocked in Next each.
+func (sub *Subscription) TryNext() (d Delivery, ok bool, err error) {
+	d, ok, _, err = sub.take()
+	return d, ok, err
+}
+
+// Notify registers f to be called each time a message is buffered and when
+// the subscription ends, so a consumer using TryNext knows when to look; f
+// replaces any earlier one (nil: none). If the subscription has a message
+// buffered or has ended already, f is called once at once. f runs on the
+// session's reader (or closing) goroutine after the subscription's lock is
+// released: it must not block; it may call the Subscription's methods.
+// Calls may be spurious or coalesced, never missing: after the last call,
+// TryNext sees every message buffered before it.
+func (sub *Subscription) Notify(f func()) {
+	sub.mu.Lock()
+	sub.notify = f
+	due := f != nil && (len(sub.queue) > 0 || sub.err != nil)
+	sub.mu.Unlock()
+	if due {
+		f()
+	}
+}
+
+// take returns the next buffered message (ok), or the subscription's error
+// once it ended with nothing buffered, or, when neither, the channel closed
+// on the next change.
+func (sub *Subscription) take() (d Delivery, ok bool, wake <-chan struct{}, err error) {
+	sub.mu.Lock()
+	if len(sub.queue) == 0 {
+		err, wake = sub.err, sub.wake
+		sub.waited = true
+		sub.mu.Unlock()
+		return Delivery{}, false, wake, err
+	}
+	d = sub.queue[0]
+	sub.queue[0] = Delivery{}
+	sub.queue = sub.queue[1:]
+	sub.bytes -= len(d.Data)
+	if d.Epoch == sub.epoch { // one of an old epoch says nothing about the new numbering
+		sub.consumed = d.Serial
+	}
+	if len(sub.queue) == 0 && sub.skipTo > sub.consumed {
+		sub.consumed = sub.skipTo
+	}
+	ackNow := sub.consumed-sub.acked >= deliverAckEvery || len(sub.queue) == 0
+	refill := sub.refillLocked()
+	sub.mu.Unlock()
+	if refill {
+		sub.s.repairOverflow(sub)
+	}
+	if ackNow {
+		sub.s.deliverAckDue(sub)
+	}
+	return d, true, nil, nil
 }
 
 // Detach unsubscribes: it tells the server (waiting for its confirmation, or
@@ -179,6 +216,12 @@ const (
 // in order. If the same gap comes back, the message is delivered and the
 // caller raises a ContinuityLost event: loss is surfaced, never silent.
 func (sub *Subscription) offer(m protocol.ChannelMessage) (v verdict, expected uint64) {
+	var notify func()
+	defer func() { // after the unlock below
+		if notify != nil {
+			notify()
+		}
+	}()
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 	if sub.err != nil {
@@ -220,7 +263,7 @@ func (sub *Subscription) offer(m protocol.ChannelMessage) (v verdict, expected u
 	}
 	sub.queue = append(sub.queue, Delivery{Channel: m.Channel, Serial: m.Serial, Data: m.Data, Epoch: sub.epoch})
 	sub.bytes += len(m.Data)
-	sub.signal()
+	notify = sub.signal()
 	return v, expected
 }
 
@@ -324,11 +367,17 @@ func (sub *Subscription) onAttached(a protocol.Attached) (_ *loss, ok bool) {
 
 // end stops the subscription with err; buffered messages stay readable.
 func (sub *Subscription) end(err error) {
+	var notify func()
+	defer func() { // after the unlock below
+		if notify != nil {
+			notify()
+		}
+	}()
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 	if sub.err == nil {
 		sub.err = err
-		sub.signal()
+		notify = sub.signal()
 	}
 	if sub.syncing { // release an opened waiting for this attach
 		sub.syncing = false
@@ -336,8 +385,13 @@ func (sub *Subscription) end(err error) {
 	}
 }
 
-// signal wakes waiters in Next; the caller holds sub.mu.
-func (sub *Subscription) signal() {
-	close(sub.wake)
-	sub.wake = make(chan struct{})
+// signal wakes waiters in Next and returns the Notify callback for the
+// caller to run once it released sub.mu; the caller holds sub.mu.
+func (sub *Subscription) signal() func() {
+	if sub.waited { // else nobody holds wake: keep it (no allocation per message)
+		close(sub.wake)
+		sub.wake = make(chan struct{})
+		sub.waited = false
+	}
+	return sub.notify
 }

@@ -39,6 +39,8 @@ type Server struct {
 	events   *eventLog
 	count    counters
 	upgrader websocket.Upgrader
+	// writeBufs is the upgrader's WriteBufferPool.
+	writeBufs sync.Pool
 
 	mu        sync.Mutex // guards everything below
 	state     serverState
@@ -84,7 +86,9 @@ func New(cfg Config) (*Server, error) {
 		stop:      make(chan struct{}),
 		rnd:       rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 	}
-	s.upgrader = websocket.Upgrader{HandshakeTimeout: 10 * time.Second}
+	// A shared write buffer pool: a connection holds a write buffer only
+	// while it writes a message, not 4 KiB for its whole life.
+	s.upgrader = websocket.Upgrader{HandshakeTimeout: 10 * time.Second, WriteBufferPool: &s.writeBufs}
 	return s, nil
 }
 

@@ -249,40 +249,35 @@ func onEvent(rec *Recorder, idx int, m *member, ev client.Event) {
 	}
 }
 
-// consume records every delivery of sub until it ends.
-func consume(ctx context.Context, rec *Recorder, cnt *counters, m *member, sub *client.Subscription) {
-	senders := map[string]string{}
-	for {
-		d, err := sub.Next(ctx)
-		if err != nil {
-			return
-		}
-		if m.index < 0 && testHooks.agentDelivery != nil {
-			testHooks.agentDelivery()
-		}
-		sender, index, ok := parsePayload(d.Data, senders)
-		id := messageID(sender, d.Channel, index)
-		if !ok {
-			id = "raw:" + string(d.Data)
-		}
-		r := Record{Kind: RecDeliver, Client: m.index, Channel: d.Channel, ID: id, Sender: sender, Index: index, Serial: d.Serial}
-		switch {
-		case m.index >= 0:
-			r.Dir, r.Receiver = Down, m.name
-		case sender == serverName:
-			continue // the agent hears its own downstream messages too
-		default:
-			r.Dir, r.Receiver = Up, serverName
-		}
-		rec.Add(r)
-		cnt.delivered.Add(1)
-		m.mu.Lock()
-		m.info.Delivered++
-		if ok && m.settledLocked(d.Channel, sender, index) {
-			m.owedRead++
-		}
-		m.mu.Unlock()
+// recordDelivery records one delivery m's subscription gave (a consumerPool
+// calls it for each, in order per subscription). senders interns the
+// subscription's sender names; only the one worker draining it uses it.
+func recordDelivery(rec *Recorder, cnt *counters, m *member, d client.Delivery, senders map[string]string) {
+	if m.index < 0 && testHooks.agentDelivery != nil {
+		testHooks.agentDelivery()
 	}
+	sender, index, ok := parsePayload(d.Data, senders)
+	id := messageID(sender, d.Channel, index)
+	if !ok {
+		id = "raw:" + string(d.Data)
+	}
+	r := Record{Kind: RecDeliver, Client: m.index, Channel: d.Channel, ID: id, Sender: sender, Index: index, Serial: d.Serial}
+	switch {
+	case m.index >= 0:
+		r.Dir, r.Receiver = Down, m.name
+	case sender == serverName:
+		return // the agent hears its own downstream messages too
+	default:
+		r.Dir, r.Receiver = Up, serverName
+	}
+	rec.Add(r)
+	cnt.delivered.Add(1)
+	m.mu.Lock()
+	m.info.Delivered++
+	if ok && m.settledLocked(d.Channel, sender, index) {
+		m.owedRead++
+	}
+	m.mu.Unlock()
 }
 
 // publish sends one message from m on channel ch and records it on every

@@ -64,11 +64,11 @@ type runner struct {
 	agentRead    int // owed deliveries the agents had read by then
 	// settle records each publication's ack or hand-back as it happens.
 	settle settlers
-	// consumers are the goroutines recording deliveries; stopConsumers
-	// ends them should a subscription outlive closeAll's deadline.
-	consumers     sync.WaitGroup
-	consumeCtx    context.Context
-	stopConsumers context.CancelFunc
+	// agentConsumers and consumers record the agents' and the clients'
+	// deliveries on a few goroutines each (consume.go); stopConsumers ends
+	// them should a subscription outlive closeAll's deadline.
+	agentConsumers, consumers *consumerPool
+	stopConsumers             context.CancelFunc
 
 	phaseMu sync.Mutex
 	phase   Phase
@@ -105,7 +105,15 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	}()
 
 	r.setPhase(PhaseConnect)
-	r.consumeCtx, r.stopConsumers = context.WithCancel(context.WithoutCancel(ctx))
+	consumeCtx, stopConsumers := context.WithCancel(context.WithoutCancel(ctx))
+	r.stopConsumers = stopConsumers
+	record := func(m *member, d client.Delivery, senders map[string]string) {
+		recordDelivery(r.rec, &r.cnt, m, d, senders)
+	}
+	// Apart, so a slow agent (a test hook starves it) does not hold up
+	// the clients' consumption, nor they the agent's.
+	r.agentConsumers = newConsumerPool(consumeCtx, consumeWorkers, record)
+	r.consumers = newConsumerPool(consumeCtx, consumeWorkers, record)
 	if err := r.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -222,7 +230,7 @@ func (r *runner) connect(ctx context.Context) error {
 	for i, sub := range subs {
 		if sub != nil {
 			r.agentSubs = append(r.agentSubs, sub)
-			r.consumers.Go(func() { consume(r.consumeCtx, r.rec, &r.cnt, owner[i], sub) })
+			r.agentConsumers.add(owner[i], sub)
 		}
 	}
 	if errs := collect(agentErrs); len(errs) > 0 {
@@ -240,7 +248,7 @@ func (r *runner) connect(ctx context.Context) error {
 				errs <- fmt.Errorf("harness: %s failed to attach %s: %w", m.name, ch, err)
 				return
 			}
-			r.consumers.Go(func() { consume(r.consumeCtx, r.rec, &r.cnt, m, sub) })
+			r.consumers.add(m, sub)
 		}
 	}
 	for _, m := range r.load {
@@ -359,15 +367,17 @@ func (r *runner) closeAll(ctx context.Context) {
 	wg.Wait()
 	// Subscriptions end, after their buffered messages, once their session
 	// did: wait so the check sees every delivery, but not past ctx.
-	consumed := make(chan struct{})
-	go func() { r.consumers.Wait(); close(consumed) }()
-	select {
-	case <-consumed:
-	case <-ctx.Done():
+	if r.consumers != nil {
+		consumed := make(chan struct{})
+		go func() { r.agentConsumers.wait(); r.consumers.wait(); close(consumed) }()
+		select {
+		case <-consumed:
+		case <-ctx.Done():
+			r.stopConsumers()
+			<-consumed
+		}
 		r.stopConsumers()
-		<-consumed
 	}
-	r.stopConsumers()
 	r.settle.finish()
 }
 

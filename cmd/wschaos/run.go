@@ -193,6 +193,12 @@ func runRun(ctx context.Context, cmd *cobra.Command, f runFlags, arg string) err
 		mode = progressNone
 	}
 	pp := newProgressPrinter(errOut, mode)
+	gc := preflight.PlanGC(preflight.Compute(preflight.LayoutOf(plan)), os.LookupEnv)
+	if gc.MemoryLimit > 0 {
+		fmt.Fprintf(errOut, "GC: %s\n", gc.Reason)
+	}
+	restoreGC := gc.Apply()
+	defer restoreGC()
 	res, err := harness.Run(ctx, plan, harness.RunOptions{Progress: pp.update,
 		BeforeLoad: func(ctx context.Context) error { return sp.waitStart(ctx, errOut) }})
 	pp.finish()

@@ -8,6 +8,11 @@
 //	// err is a *LimitError (errors.Is ErrInsufficient) naming the limit,
 //	// the need, the have and how to raise it.
 //
+// [PlanGC] picks the garbage collector's policy for the same need: a soft
+// memory limit for plans of [GCMinClients] clients or more, which
+// [GCPolicy.Apply] keeps above the measured live set, and nothing when the
+// user set GOGC or GOMEMLIMIT.
+//
 // Descriptors per load client ([Compute]): 1 for its socket, +2 with the
 // embedded Toxiproxy (accept, upstream dial), +1 with the local fault server
 // (accept): 4 all-embedded (so 4,983 clients in 20,000 descriptors), 2 with
