@@ -35,6 +35,9 @@
 #                loaded machine. Each shard's connect time is printed.
 #   NICE         nice level of every process (default 10)
 #   SEED         run seed (default 1)
+#   PROFILE      1: a 10 s CPU profile of shard 0 and of serve, from 12 s
+#                after the start instant (the restart's recovery), into
+#                OUT/cpu-*.pprof (`go tool pprof -top FILE`)
 #   OUT          reports, logs and the scenario file (default reports/bench-split)
 #   TOXIPROXY_SERVER  toxiproxy-server binary for TOXI=server (default: built
 #                into OUT from the module's github.com/Shopify/toxiproxy/v2)
@@ -56,6 +59,7 @@ BASELINE=${BASELINE:-auto}
 START_DELAY=${START_DELAY:-$((20 + CLIENTS / 150))}
 NICE=${NICE:-10}
 SEED=${SEED:-1}
+PROFILE=${PROFILE:-0}
 OUT=${OUT:-reports/bench-split}
 SRC=internal/scenario/builtin/scale.yaml
 
@@ -159,7 +163,12 @@ elif [ "$BASELINE" != 0 ]; then
 fi
 
 # --- the target ----------------------------------------------------------
-nice -n "$NICE" "$bin" serve --listen 127.0.0.1:0 --admin-addr 127.0.0.1:0 --seed "$SEED" \
+serve_prof=() shard0_prof=()
+if [ "$PROFILE" = 1 ]; then
+  serve_pprof=127.0.0.1:$(freeport) shard0_pprof=127.0.0.1:$(freeport)
+  serve_prof=(--pprof "$serve_pprof") shard0_prof=(--pprof "$shard0_pprof")
+fi
+nice -n "$NICE" "$bin" serve "${serve_prof[@]}" --listen 127.0.0.1:0 --admin-addr 127.0.0.1:0 --seed "$SEED" \
   >"$OUT/serve.out" 2>"$OUT/serve.log" &
 serve_pid=$!
 pids+=("$serve_pid")
@@ -203,6 +212,7 @@ shard_pids=()
 for i in $(seq 0 $((SHARDS - 1))); do
   extra=()
   [ "$TOXI" = server ] && extra=(--toxiproxy "${toxi_urls[$i]}")
+  [ "$i" = 0 ] && extra+=("${shard0_prof[@]}")
   nice -n "$NICE" /usr/bin/time -f '%M %U %S' -o "$OUT/time-shard-$i.txt" \
     "$bin" run -q --seed "$SEED" --shard "$i/$SHARDS" --start-at "$at" \
     --partial "$OUT/partial-$i.json" --report-json "$OUT/shard-$i.json" \
@@ -211,6 +221,15 @@ for i in $(seq 0 $((SHARDS - 1))); do
   shard_pids+=("$!")
   pids+=("$!")
 done
+if [ "$PROFILE" = 1 ]; then
+  (
+    sleep $((at_epoch - ${launched%.*} + 12))
+    curl -fsS -o "$OUT/cpu-shard-0.pprof" "http://$shard0_pprof/debug/pprof/profile?seconds=10" &
+    curl -fsS -o "$OUT/cpu-serve.pprof" "http://$serve_pprof/debug/pprof/profile?seconds=10" &
+    wait
+  ) >"$OUT/profile.log" 2>&1 &
+  pids+=("$!")
+fi
 failed=0
 for i in "${!shard_pids[@]}"; do
   rc=0
@@ -224,11 +243,17 @@ end_load=$(load)
 # "waiting D for the start instant" line; none: it was late).
 connects=()
 for i in $(seq 0 $((SHARDS - 1))); do
-  w=$(sed -nE 's/.*waiting ([0-9.]+)(m?s) for the start instant.*/\1 \2/p' "$OUT/shard-$i.log" | head -1)
+  w=$(sed -nE 's/.*waiting ([0-9.hms]+) for the start instant.*/\1/p' "$OUT/shard-$i.log" | head -1)
   if [ -z "$w" ]; then connects+=("late/failed"); continue; fi
-  # shellcheck disable=SC2086
-  set -- $w
-  secs=$1; [ "$2" = ms ] && secs=$(awk -v x="$1" 'BEGIN {print x / 1000}')
+  # A Go duration (1m23.329s, 950ms, 2.5s) in seconds.
+  secs=$(awk -v d="$w" 'BEGIN {
+    s = 0
+    while (match(d, /^[0-9.]+(h|ms|m|s)/)) {
+      n = substr(d, 1, RLENGTH); u = n; sub(/^[0-9.]+/, "", u); v = n + 0
+      s += (u == "h") ? v * 3600 : (u == "m") ? v * 60 : (u == "ms") ? v / 1000 : v
+      d = substr(d, RLENGTH + 1)
+    }
+    print s }')
   connects+=("$(awk -v a="$at_epoch" -v l="$launched" -v w="$secs" 'BEGIN {printf "%.1fs", a - l - w}')")
 done
 
@@ -279,7 +304,9 @@ for r in "${rows[@]}"; do
 done
 printf '  %-14s %-5s %-10s %-8s\n' total "" "$((trss / 1024))MiB" "$tcpu"
 if [ -s "$OUT/merged.json" ]; then
-  jq -r '"  harness: " + ((.harness.events // []) | map("\(.kind) x\(.count // 1)\(if .expected then " (expected)" else "" end)") | join(", ") | if . == "" then "no events" else . end)' "$OUT/merged.json" || true
+  jq -r '"  harness events: " + ((.harness.events // []) | group_by([.kind, (.expected // false)])
+    | map("\(.[0].kind) x\(map(.count // 1) | add)\(if .[0].expected then " (expected)" else "" end)") | join(", ")
+    | if . == "" then "none" else . end)' "$OUT/merged.json" || true
 fi
 echo "reports and logs: $OUT (load average at the end $(load))"
 if [ "$failed" = 1 ]; then
