@@ -17,9 +17,11 @@ import (
 //	GET    /healthz           {"ok":true}; needs no token
 //	GET    /stats             Stats
 //	GET    /sessions          []SessionInfo
-//	GET    /events[?since=ID] {"events":[Event...],"last":ID,"dropped":n}
+//	GET    /events[?since=ID] {"events":[Event...],"last":ID,"dropped":n,"newest":ID}
 //	                          (dropped: oldest events evicted from the bounded
-//	                          log, IDs 1..n; since < n means some were missed)
+//	                          log, IDs 1..n; since < n means some were missed;
+//	                          newest: the newest event's id, 0 before any, so
+//	                          since=18446744073709551615 reads it cheaply)
 //	GET    /faults            lasting faults that are active, by name
 //	POST   /faults/drop       Selector                         -> {"affected":n}
 //	POST   /faults/close      {"code":1012,"reason":"deploy"} + Selector -> {"affected":n}
@@ -103,6 +105,7 @@ func (s *Server) adminEvents(w http.ResponseWriter, r *http.Request) {
 		since = n
 	}
 	evs, dropped, _ := s.events.since(since)
+	newest := s.events.newest()
 	last := since
 	if len(evs) > 0 {
 		last = evs[len(evs)-1].ID
@@ -111,7 +114,8 @@ func (s *Server) adminEvents(w http.ResponseWriter, r *http.Request) {
 		Events  []Event `json:"events"`
 		Last    uint64  `json:"last"`
 		Dropped uint64  `json:"dropped"`
-	}{evs, last, dropped})
+		Newest  uint64  `json:"newest"`
+	}{evs, last, dropped, newest})
 }
 
 func (s *Server) adminApply(w http.ResponseWriter, r *http.Request) {

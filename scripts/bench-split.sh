@@ -50,6 +50,9 @@
 # seconds and recovery times move with the load average printed next to
 # them.
 set -euo pipefail
+# The whole script is one function, read before it runs: editing the file
+# during a run cannot change what the run does.
+main() {
 cd "$(dirname "$0")/.."
 
 CLIENTS=${CLIENTS:-10000}
@@ -314,3 +317,5 @@ if [ "$failed" = 1 ]; then
   exit 2
 fi
 exit "$mrc"
+}
+main "$@"
