@@ -149,7 +149,7 @@ func (a *AdminClient) WaitEvent(ctx context.Context, since uint64, match func(fa
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for {
-		evs, last, err := a.Events(ctx, since)
+		evs, last, err := a.eventsPage(ctx, since, waitPage)
 		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			return faultserver.Event{}, err
 		}
