@@ -85,7 +85,7 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
 	f.Uint64Var(&cfg.Seed, "seed", 0, "seed for random connection selection (0: random)")
 	f.IntVar(&cfg.MaxConns, "max-conns", 0, fmt.Sprintf("open WebSocket connections admitted; past it a handshake gets 503 (default: the descriptor limit, soft raised to hard, minus %d: one descriptor per connection; %d if unknown); negative: no cap", serveFDReserve, serveMaxConnsUnknown))
 	f.IntVar(&cfg.MaxChannels, "max-channels", 1024, "channels one session may attach (wschaos run's agents attach 512 each); negative: no cap")
-	f.IntVar(&cfg.EventLogSize, "event-log", 100000, "events the admin API's log keeps (oldest dropped first); a run's restart waits for its restart_up event there, so keep it above a few events per client")
+	f.IntVar(&cfg.EventLogSize, "event-log", 100000, "events the admin API's log keeps (oldest dropped first); a run against it waits for restart_down and restart_up there, and a restart logs a drop per connection after restart_down: keep it well above the connection count")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every event")
 	return cmd
 }
