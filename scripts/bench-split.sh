@@ -33,7 +33,11 @@
 #                connected all its clients by then (a shard still
 #                connecting 5 s after it exits 2, "late"); raise it on a
 #                loaded machine. Each shard's connect time is printed.
-#   NICE         nice level of every process (default 10)
+#   NICE         nice level of the shards, toxiproxy-servers and the
+#                baseline (default 10)
+#   SERVE_NICE   nice level of wschaos serve (default NICE): lower it to
+#                tell the target's CPU from the harness's (one trial at 5
+#                against 10 did not change a 10,000-client recovery)
 #   SEED         run seed (default 1)
 #   PROFILE      1: a 10 s CPU profile of shard 0 and of serve, from 12 s
 #                after the start instant (the restart's recovery), into
@@ -61,6 +65,7 @@ TOXI=${TOXI:-inproc}
 BASELINE=${BASELINE:-auto}
 START_DELAY=${START_DELAY:-$((20 + CLIENTS / 150))}
 NICE=${NICE:-10}
+SERVE_NICE=${SERVE_NICE:-$NICE}
 SEED=${SEED:-1}
 PROFILE=${PROFILE:-0}
 OUT=${OUT:-reports/bench-split}
@@ -150,7 +155,7 @@ summary() { # JSON report -> "checked offered p50 p99 verdict"
     ] | join(" ")' "$json"
 }
 
-echo "bench-split: $CLIENTS clients, $SHARDS shards, Toxiproxy $TOXI, start delay ${START_DELAY}s; $(nproc) cores, load average $(load)"
+echo "bench-split: $CLIENTS clients, $SHARDS shards, Toxiproxy $TOXI, start delay ${START_DELAY}s, nice $NICE (serve $SERVE_NICE); $(nproc) cores, load average $(load)"
 
 # --- baseline: the same clients in one all-embedded process -------------
 base_line=""
@@ -172,7 +177,7 @@ if [ "$PROFILE" = 1 ]; then
   serve_prof=(--pprof "$serve_pprof") shard0_prof=(--pprof "$shard0_pprof")
 fi
 : >"$OUT/serve.out" # before the background redirect opens it: the loop below reads it
-nice -n "$NICE" "$bin" serve "${serve_prof[@]}" --listen 127.0.0.1:0 --admin-addr 127.0.0.1:0 --seed "$SEED" \
+nice -n "$SERVE_NICE" "$bin" serve "${serve_prof[@]}" --listen 127.0.0.1:0 --admin-addr 127.0.0.1:0 --seed "$SEED" \
   >"$OUT/serve.out" 2>"$OUT/serve.log" &
 serve_pid=$!
 pids+=("$serve_pid")
