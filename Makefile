@@ -7,7 +7,7 @@ REPORTS   ?= reports
 UNIT_PKGS  = $(shell $(GO) list ./... | grep -v '^github.com/wschaos/wschaos$$')
 GINKGO     = $(GO) tool ginkgo
 
-.PHONY: help test unit scenarios scenarios-external builtins lint vet fmt-check tidy-check bench fuzz compose-check run serve conform bench-scale explore-ci explore-nightly conform-adapters conform-baselines conform-docs
+.PHONY: help test unit scenarios scenarios-external builtins lint vet fmt-check tidy-check bench fuzz compose-check run serve conform bench-scale explore-ci explore-nightly conform-adapters conform-baselines conform-docs bench-split
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ bench-scale: ## the scale built-in at SIZES clients (default "1000 2000"): messa
 .PHONY: bench-storm
 bench-storm: ## reconnect storm: STORM_CLIENTS (default 5000) real clients, a 1s restart, accepts per 100ms against bare-dial baselines
 	WSCHAOS_STORM_CLIENTS=$(or $(STORM_CLIENTS),5000) nice -n 5 $(GO) test -run '^$$' -bench BenchmarkReconnectStorm -benchtime 1x -timeout 15m ./internal/e2e/
+
+bench-split: ## the scale load at CLIENTS (default 10000) over SHARDS (default 4) shard processes against one `wschaos serve` (TOXI=inproc|server), then merge: per-process RSS and CPU, verdict
+	CLIENTS="$(or $(CLIENTS),10000)" SHARDS="$(or $(SHARDS),4)" ./scripts/bench-split.sh
 
 bench: ## benchmarks, each against a raw gorilla/websocket baseline in the same run
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...

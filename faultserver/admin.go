@@ -17,9 +17,13 @@ import (
 //	GET    /healthz           {"ok":true}; needs no token
 //	GET    /stats             Stats
 //	GET    /sessions          []SessionInfo
-//	GET    /events[?since=ID] {"events":[Event...],"last":ID,"dropped":n}
+//	GET    /events[?since=ID] {"events":[Event...],"last":ID,"dropped":n,"newest":ID}
 //	                          (dropped: oldest events evicted from the bounded
-//	                          log, IDs 1..n; since < n means some were missed)
+//	                          log, IDs 1..n; since < n means some were missed;
+//	                          newest: the newest event's id, 0 before any, so
+//	                          since=18446744073709551615 reads it cheaply;
+//	                          &limit=N returns at most the N oldest of them,
+//	                          "last" the id of the last one returned)
 //	GET    /faults            lasting faults that are active, by name
 //	POST   /faults/drop       Selector                         -> {"affected":n}
 //	POST   /faults/close      {"code":1012,"reason":"deploy"} + Selector -> {"affected":n}
@@ -102,7 +106,20 @@ func (s *Server) adminEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		since = n
 	}
+	limit := -1
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeJSON(w, http.StatusBadRequest, errorBody{fmt.Sprintf("limit=%q: want a positive number of events", v)})
+			return
+		}
+		limit = n
+	}
 	evs, dropped, _ := s.events.since(since)
+	if limit > 0 && len(evs) > limit {
+		evs = evs[:limit]
+	}
+	newest := s.events.newest()
 	last := since
 	if len(evs) > 0 {
 		last = evs[len(evs)-1].ID
@@ -111,7 +128,8 @@ func (s *Server) adminEvents(w http.ResponseWriter, r *http.Request) {
 		Events  []Event `json:"events"`
 		Last    uint64  `json:"last"`
 		Dropped uint64  `json:"dropped"`
-	}{evs, last, dropped})
+		Newest  uint64  `json:"newest"`
+	}{evs, last, dropped, newest})
 }
 
 func (s *Server) adminApply(w http.ResponseWriter, r *http.Request) {

@@ -125,6 +125,13 @@ func (l *eventLog) since(id uint64) ([]Event, uint64, <-chan struct{}) {
 	return out, l.dropped, l.wake
 }
 
+// newest returns the newest event's id (0 before the first).
+func (l *eventLog) newest() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.nextID - 1
+}
+
 // droppedCount returns how many events were evicted so far.
 func (l *eventLog) droppedCount() uint64 {
 	l.mu.Lock()

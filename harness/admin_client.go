@@ -149,7 +149,7 @@ func (a *AdminClient) WaitEvent(ctx context.Context, since uint64, match func(fa
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for {
-		evs, last, err := a.Events(ctx, since)
+		evs, last, err := a.eventsPage(ctx, since, waitPage)
 		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			return faultserver.Event{}, err
 		}
@@ -170,7 +170,10 @@ func (a *AdminClient) WaitEvent(ctx context.Context, since uint64, match func(fa
 // lastID is the id of the newest event; it also proves the token works
 // before a run depends on it.
 func (a *AdminClient) lastID(ctx context.Context) (uint64, error) {
-	_, last, err := a.Events(ctx, 0)
+	if id, ok, err := a.newestID(ctx); err != nil || ok {
+		return id, err
+	}
+	_, last, err := a.Events(ctx, 0) // a server that does not say "newest"
 	if err != nil {
 		return 0, err
 	}

@@ -43,8 +43,10 @@ type Plan struct {
 	// Drain bounds the wait, after the load stops, for messages still in
 	// flight. Default: Client.WorstCaseRecovery() + 5s.
 	Drain time.Duration `json:"drain,omitempty"`
-	// ConnectTimeout bounds the initial connect and attach of every client.
-	// Default 30s.
+	// ConnectTimeout bounds the initial connect and attach of every client
+	// and agent; past it Run fails with a *ConnectTimeoutError saying how
+	// many connected and attached. Default DefaultConnectTimeout(Clients,
+	// Channels): 30s plus 10ms per connection and per channel attach.
 	ConnectTimeout time.Duration `json:"connect_timeout,omitempty"`
 	// ClientOffset is the global index of this plan's client 0 when the
 	// plan is one shard of a larger one (internal/shard): client i is named
@@ -161,7 +163,7 @@ func (p Plan) withDefaults() Plan {
 		p.Drain = p.Client.WorstCaseRecovery() + 5*time.Second
 	}
 	if p.ConnectTimeout == 0 {
-		p.ConnectTimeout = 30 * time.Second
+		p.ConnectTimeout = DefaultConnectTimeout(p.Load.Clients, p.Load.Channels)
 	}
 	if p.Stack.Server.Seed == 0 {
 		p.Stack.Server.Seed = p.Seed
@@ -199,6 +201,9 @@ func (p Plan) Validate() error {
 		return bad("timeline ends at %v, after the load (%v)", p.Timeline.End(), p.Load.Duration)
 	case p.Client.OnMessage != nil || p.Client.Resubscribe != nil:
 		return bad("Client.OnMessage and Resubscribe must be nil: the session owns every frame")
+	}
+	if p.ConnectTimeout < 0 {
+		return bad("connect timeout %v is negative", p.ConnectTimeout)
 	}
 	if p.ClientOffset < 0 {
 		return bad("client offset %d is negative", p.ClientOffset)

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -167,8 +166,9 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 // connect starts the agent and the clients and waits until every channel is
 // attached.
 func (r *runner) connect(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, r.plan.ConnectTimeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, r.plan.ConnectTimeout, errConnectDeadline)
 	defer cancel()
+	var prog connectProgress // for the error should the deadline pass
 	ld := r.plan.Load
 	agentCfg := r.plan.Client
 	agentCfg.MaxAttempts, agentCfg.MaxElapsed = 0, 0 // the observer must outlive every client
@@ -223,6 +223,7 @@ func (r *runner) connect(ctx context.Context) error {
 				return
 			}
 			subs[i] = sub
+			prog.agentAttached.Add(1)
 		})
 	}
 	awg.Wait()
@@ -234,7 +235,7 @@ func (r *runner) connect(ctx context.Context) error {
 		}
 	}
 	if errs := collect(agentErrs); len(errs) > 0 {
-		return errors.Join(errs...)
+		return r.connectFailed(ctx, &prog, "the agents' attaches", errs)
 	}
 	// Then the clients, concurrently: N*K round trips in sequence would
 	// dominate a large run's setup.
@@ -250,6 +251,7 @@ func (r *runner) connect(ctx context.Context) error {
 			}
 			r.consumers.add(m, sub)
 		}
+		prog.clientsAttached.Add(1)
 	}
 	for _, m := range r.load {
 		wg.Add(1)
@@ -257,7 +259,7 @@ func (r *runner) connect(ctx context.Context) error {
 	}
 	wg.Wait()
 	close(errs)
-	return errors.Join(collect(errs)...)
+	return r.connectFailed(ctx, &prog, "the clients' attaches", collect(errs))
 }
 
 func collect(ch <-chan error) []error {

@@ -148,6 +148,12 @@ func applyShard(f *shardFlags, s *scenario.Scenario, short bool, plan *harness.P
 		plan.RunID = runID
 	}
 	if spec.Count > 1 { // unsharded, the plan stays as written (0 clients: the harness default)
+		// Every shard connects at the same time against one target, so the
+		// default connect bound is the whole run's, not the shard's share.
+		if plan.ConnectTimeout == 0 {
+			_, _, channels := loadRates(plan.Load)
+			plan.ConnectTimeout = harness.DefaultConnectTimeout(total, channels)
+		}
 		plan.Load.Clients, plan.ClientOffset = rng.Len(), rng.Lo
 		// A shard's own fault server (embedded stack) draws from the
 		// shard's seed stream: shard i of a rerun repeats its choices.

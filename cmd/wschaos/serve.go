@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wschaos/wschaos/faultserver"
+	"github.com/wschaos/wschaos/internal/preflight"
 )
 
 // adminTokenEnv names the environment variable that supplies --admin-token.
@@ -17,6 +18,25 @@ const adminTokenEnv = "WSCHAOS_ADMIN_TOKEN"
 
 // shutdownTimeout bounds the graceful stop after SIGINT/SIGTERM.
 const shutdownTimeout = 10 * time.Second
+
+// Connection cap defaults: serve holds one descriptor per connection, so
+// by default it admits what its descriptor limit allows, less a reserve
+// for listeners, the admin API's connections, logs and connections still
+// closing; serveMaxConnsUnknown when the limit cannot be read.
+const (
+	serveFDReserve       = 256
+	serveMaxConnsUnknown = 10000
+)
+
+// defaultMaxConns raises the soft RLIMIT_NOFILE to the hard limit and
+// returns the connection cap it allows.
+func defaultMaxConns(log *slog.Logger) int {
+	rep, _ := preflight.Check(preflight.Need{}, preflight.Options{Raise: true, Logger: log})
+	if rep.Soft == 0 {
+		return serveMaxConnsUnknown
+	}
+	return int(max(rep.Soft, 2*serveFDReserve) - serveFDReserve)
+}
 
 func newServeCommand() *cobra.Command {
 	var (
@@ -47,6 +67,9 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
 				level = slog.LevelDebug
 			}
 			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			if cfg.MaxConns == 0 {
+				cfg.MaxConns = defaultMaxConns(cfg.Logger)
+			}
 			return runServe(cmd.Context(), cmd, cfg)
 		},
 	}
@@ -60,6 +83,9 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
 	f.Int64Var(&cfg.ReadLimit, "read-limit", 1<<20, "largest frame accepted, in bytes")
 	f.DurationVar(&cfg.Heartbeat, "heartbeat", 10*time.Second, "ping interval suggested to clients")
 	f.Uint64Var(&cfg.Seed, "seed", 0, "seed for random connection selection (0: random)")
+	f.IntVar(&cfg.MaxConns, "max-conns", 0, fmt.Sprintf("open WebSocket connections admitted; past it a handshake gets 503 (default: the descriptor limit, soft raised to hard, minus %d: one descriptor per connection; %d if unknown); negative: no cap", serveFDReserve, serveMaxConnsUnknown))
+	f.IntVar(&cfg.MaxChannels, "max-channels", 1024, "channels one session may attach (wschaos run's agents attach 512 each); negative: no cap")
+	f.IntVar(&cfg.EventLogSize, "event-log", 100000, "events the admin API's log keeps (oldest dropped first); a run against it waits for restart_down and restart_up there, and a restart logs a drop per connection after restart_down: keep it well above the connection count")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every event")
 	return cmd
 }
@@ -78,6 +104,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg faultserver.Config) e
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "session endpoint  %s\n", srv.SessionURL())
 	fmt.Fprintf(out, "echo endpoint     %s\n", srv.EchoURL())
+	fmt.Fprintf(out, "limits            %d connections, %d channels per session, %d events kept\n", cfg.MaxConns, cfg.MaxChannels, cfg.EventLogSize)
 	if u := srv.AdminURL(); u != "" {
 		fmt.Fprintf(out, "admin API         %s  (GET /events, GET /stats, POST /faults/{drop,close,reject,delay,stall,forget,restart,lossy}, DELETE /faults)\n", u)
 	}

@@ -226,7 +226,26 @@ func (d *doc) load(r rawLoad) Load {
 	if l.Duration > 24*time.Hour {
 		d.errAt("load.duration", "%v: at most 24h", l.Duration)
 	}
+	l.ConnectTimeout = d.connectTimeout(r.ConnectTimeout)
 	return l
+}
+
+// connectTimeout parses load.connect_timeout: absent means the harness's
+// default (it grows with the client count); present, 1s..1h.
+func (d *doc) connectTimeout(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	before := len(d.errs)
+	t := d.dur("load.connect_timeout", v)
+	if len(d.errs) > before {
+		return 0
+	}
+	if t < time.Second || t > time.Hour {
+		d.errAt("load.connect_timeout", "%s: want 1s..1h (omit it for the default: 30s + 10ms per client and per channel attach)", v)
+		return 0
+	}
+	return t
 }
 
 func (d *doc) slos(exprs []string) []SLO {

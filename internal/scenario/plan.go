@@ -116,8 +116,9 @@ func (s *Scenario) Plan(seed uint64) (harness.Plan, error) {
 			MessageSize: s.Load.MessageSize,
 			Duration:    harness.Duration(s.Load.Duration),
 		},
-		Seed:  seed,
-		Stack: harness.StackOptions{Toxiproxy: harness.ToxiproxyEmbedded},
+		Seed:           seed,
+		Stack:          harness.StackOptions{Toxiproxy: harness.ToxiproxyEmbedded},
+		ConnectTimeout: s.Load.ConnectTimeout,
 	}
 	if s.Stack.Mode == StackExternal && s.Stack.Toxiproxy != "" {
 		p.Stack = harness.StackOptions{Toxiproxy: harness.ToxiproxyExternal, ToxiproxyURL: s.Stack.Toxiproxy, ProxyName: s.Stack.Proxy}

@@ -63,6 +63,8 @@ type rawLoad struct {
 	Publish     rawPublish `yaml:"publish"`
 	MessageSize *int       `yaml:"message_size"`
 	Duration    string     `yaml:"duration"`
+	// ConnectTimeout bounds the connect phase (string: see rawScenario).
+	ConnectTimeout string `yaml:"connect_timeout"`
 }
 
 type rawPublish struct {

@@ -99,6 +99,10 @@ type Load struct {
 	MessageSize int
 	// Duration is the length of the run (required).
 	Duration time.Duration
+	// ConnectTimeout bounds connecting and attaching every client before
+	// the load starts (1s..1h); zero means the harness's default, which
+	// grows with the client count (harness.DefaultConnectTimeout).
+	ConnectTimeout time.Duration
 }
 
 // Step is one fault on the timeline.
